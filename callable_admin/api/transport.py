@@ -1,0 +1,247 @@
+"""HTTP to the Callable API: pooled keep-alive connections, timeouts, GET-only retries, status
+codes turned into the error types of `errors.py`, and a record of every call for logs and the
+Server-Timing header."""
+
+import contextvars
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from callable_admin.api.errors import (
+    BadCredentials,
+    InvalidId,
+    Unauthorized,
+    UpstreamForbidden,
+    UpstreamMethodNotAllowed,
+    UpstreamNotFound,
+    UpstreamRejected,
+    UpstreamThrottled,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger("callable_admin.api")
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def check_id(value: object) -> str:
+    """An id from a URL or a form, refused before it can reach the upstream."""
+    if isinstance(value, str) and ID_PATTERN.fullmatch(value):
+        return value
+    raise InvalidId(f"{value!r} is not an id")
+
+
+def api_path(*segments: str) -> str:
+    """`/api/v1/<segments>` with every segment percent-quoted: no segment can add a path level."""
+    return "/api/v1/" + "/".join(quote(str(s), safe="") for s in segments)
+
+
+@dataclass
+class UpstreamCall:
+    method: str
+    path: str
+    status: int | None
+    ms: float
+
+
+@dataclass
+class CallLog:
+    """The upstream calls one dashboard request made (shared with fan-out threads)."""
+
+    calls: list[UpstreamCall] = field(default_factory=list)
+
+    @property
+    def total_ms(self) -> float:
+        return sum(c.ms for c in self.calls)
+
+
+current_calls: contextvars.ContextVar[CallLog | None] = contextvars.ContextVar(
+    "upstream_calls", default=None
+)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: object
+    location: str | None
+
+
+class Transport:
+    """Speaks HTTP to one upstream base URL. Safe to share between threads: each thread keeps its
+    own `requests.Session` (which makes no thread-safety promise) with its own keep-alive pool."""
+
+    def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float,
+                 pool_size: int, user_agent: str):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.pool_size = pool_size
+        self.user_agent = user_agent
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or .netrc credentials from the environment
+            # Retries only for GETs, only for connection failures and 502/503/504, at most two.
+            retry = Retry(total=2, connect=2, read=0, other=0, status=2, redirect=0,
+                          status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}),
+                          backoff_factor=0.1, raise_on_status=False,
+                          respect_retry_after_header=False)
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.pool_size, max_retries=retry)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
+            self._local.session = session
+        return session
+
+    def request(self, method: str, path: str, *, token: str | None = None,
+                json_body: object = None, form: dict | None = None) -> Answer:
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs: dict = {"headers": headers, "timeout": self.timeout, "allow_redirects": False}
+        if form is not None:
+            kwargs["data"] = form
+        elif json_body is not None:
+            kwargs["data"] = json.dumps(json_body, separators=(",", ":"))
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        status = None
+        try:
+            response = self._session().request(method, self.base_url + path, **kwargs)
+            status = response.status_code
+        except requests.exceptions.ConnectTimeout as exc:
+            raise UpstreamTimeout("The Callable API did not accept a connection in time.") from exc
+        except requests.exceptions.ReadTimeout as exc:
+            raise UpstreamTimeout("The Callable API did not answer in time.") from exc
+        except requests.exceptions.RetryError as exc:
+            raise UpstreamUnavailable("The Callable API kept failing.") from exc
+        except requests.exceptions.ConnectionError as exc:
+            if _timed_out(exc):
+                raise UpstreamTimeout("The Callable API did not answer in time.") from exc
+            raise UpstreamUnavailable("Could not reach the Callable API.") from exc
+        except requests.exceptions.RequestException as exc:
+            raise UpstreamUnavailable("Could not reach the Callable API.") from exc
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            record = current_calls.get()
+            if record is not None:
+                record.calls.append(UpstreamCall(method, path, status, ms))
+            log.info("%s %s %s %.0fms", method, path, status if status is not None else "-", ms)
+        return _answer(response)
+
+
+def _timed_out(exc: requests.exceptions.ConnectionError) -> bool:
+    """With a Retry policy, urllib3 wraps a read timeout in MaxRetryError, which requests then
+    reports as a ConnectionError; look inside."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
+def _answer(response: requests.Response) -> Answer:
+    status = response.status_code
+    if 200 <= status < 300:
+        body = None
+        if status != 204 and response.content.strip():
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise UpstreamUnavailable(
+                    "The Callable API answered with something that is not JSON."
+                ) from exc
+        return Answer(status, body, response.headers.get("Location"))
+    message, field_errors = _explain(response)
+    if status in (400, 409, 422):
+        raise UpstreamRejected(message, field_errors=field_errors, upstream_status=status)
+    if status == 401:
+        raise Unauthorized(message, upstream_status=status)
+    if status == 403:
+        raise UpstreamForbidden(message, upstream_status=status)
+    if status == 404:
+        raise UpstreamNotFound(message, upstream_status=status)
+    if status == 405:
+        raise UpstreamMethodNotAllowed(message, upstream_status=status)
+    if status == 429:
+        raise UpstreamThrottled(message, upstream_status=status)
+    if status == 504:
+        raise UpstreamTimeout(message, upstream_status=status)
+    if 300 <= status < 400:
+        raise UpstreamUnavailable("The Callable API answered with a redirect.", upstream_status=status)
+    raise UpstreamUnavailable(message, upstream_status=status)
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _explain(response: requests.Response) -> tuple[str, dict[str, list[str]]]:
+    """The upstream's own message and per-field errors, whatever shape its error body has."""
+    fallback = f"The Callable API answered {response.status_code} {response.reason or ''}".strip()
+    try:
+        body = response.json()
+    except ValueError:
+        text = " ".join(_TAGS.sub(" ", response.text or "").split())
+        return (text[:300] or fallback), {}
+    return explain_error_body(body, fallback)
+
+
+def explain_error_body(body: object, fallback: str) -> tuple[str, dict[str, list[str]]]:
+    field_errors: dict[str, list[str]] = {}
+    if isinstance(body, str):
+        return body[:300] or fallback, {}
+    if not isinstance(body, dict):
+        return fallback, {}
+    message = ""
+    for key in ("message", "error_description", "detail", "error"):
+        if isinstance(body.get(key), str) and body[key].strip():
+            message = body[key].strip()
+            break
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for entry in errors:
+            if isinstance(entry, dict):
+                name = entry.get("field") or entry.get("name") or ""
+                text = entry.get("message") or entry.get("error") or ""
+                if isinstance(text, str) and text:
+                    field_errors.setdefault(str(name), []).append(text)
+            elif isinstance(entry, str):
+                field_errors.setdefault("", []).append(entry)
+    elif isinstance(errors, dict):
+        body = errors
+    if not field_errors and isinstance(body, dict):
+        # Field-keyed bodies: {"port": ["must be ..."], ...}
+        for name, value in body.items():
+            if name in ("message", "error", "error_description", "detail", "status", "code"):
+                continue
+            if isinstance(value, str):
+                field_errors.setdefault(name, []).append(value)
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                field_errors.setdefault(name, []).extend(value)
+    if not message:
+        first = next(iter(field_errors.values()), [])
+        message = first[0] if first else fallback
+    return message[:300], field_errors
+
+
+def authorize(transport: Transport, form: dict) -> dict:
+    """POST /api/v1/oauth/authorize (password or refresh grant); the token answer, checked."""
+    try:
+        answer = transport.request("POST", api_path("oauth", "authorize"), form=form)
+    except (UpstreamRejected, Unauthorized, UpstreamForbidden) as exc:
+        raise BadCredentials(exc.message, upstream_status=exc.upstream_status) from exc
+    body = answer.body
+    # A refresh may or may not rotate the refresh token, so only the access token is required.
+    if not (isinstance(body, dict) and isinstance(body.get("access_token"), str)):
+        raise UpstreamUnavailable("The Callable API sent a token answer without a token.")
+    return body

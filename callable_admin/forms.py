@@ -1,0 +1,47 @@
+"""The one place a form's save meets the upstream's answer: a refusal goes onto the form by the
+field it names (or atop it), a failure says nothing was saved, and the input is always kept."""
+
+from collections.abc import Callable
+
+from django import forms
+
+from callable_admin.api.errors import (
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamNotFound,
+    UpstreamRejected,
+    UpstreamTimeout,
+)
+
+
+def save_or_explain(form: forms.Form, save: Callable[[], object],
+                    field_names: dict[str, str] | None = None) -> tuple[bool, int, object]:
+    """Run `save`; on an upstream error, put the explanation on `form` and give the status to
+    answer with. `field_names` maps upstream field paths to form fields where they differ.
+    Returns (saved, status, what save returned)."""
+    try:
+        return True, 200, save()
+    except UpstreamRejected as exc:
+        placed = False
+        for name, texts in exc.field_errors.items():
+            target = (field_names or {}).get(name, name)
+            if target in form.fields:
+                for text in texts:
+                    form.add_error(target, text)
+                placed = True
+        if not placed or exc.message not in sum(exc.field_errors.values(), []):
+            form.add_error(None, f"The Callable API refused this: {exc.message}")
+        return False, 400, None
+    except UpstreamTimeout:
+        form.add_error(None, "The Callable API did not answer in time. Nothing is known to be "
+                             "saved; your input is kept, so you can try again.")
+        return False, 504, None
+    except (UpstreamForbidden, UpstreamNotFound) as exc:
+        form.add_error(None, f"{exc.title}: {exc.message}")
+        return False, exc.status, None
+    except UpstreamError as exc:
+        if exc.status == 401:
+            raise  # session handling belongs to the middleware
+        form.add_error(None, "The Callable API did not answer, so nothing was saved. Your input "
+                             "is kept: try again in a moment.")
+        return False, 503 if exc.upstream_status == 503 else 502, None

@@ -1,0 +1,102 @@
+"""Request ids, the upstream timing header, and the one place upstream errors become pages."""
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+
+from django.core.exceptions import PermissionDenied
+
+from callable_admin.api.errors import InvalidId, SessionExpired, UpstreamError
+from callable_admin.api.transport import CallLog, current_calls
+from callable_admin.errors import error_response
+
+log = logging.getLogger("callable_admin.request")
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (a proxy's X-Request-ID if sane), logs it with every upstream
+    call, and reports upstream time and call count in Server-Timing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _SANE_ID.fullmatch(incoming) else uuid.uuid4().hex[:16]
+        request.request_id = rid
+        id_token = request_id.set(rid)
+        calls = CallLog()
+        calls_token = current_calls.set(calls)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            current_calls.reset(calls_token)
+            request_id.reset(id_token)
+        total_ms = (time.perf_counter() - started) * 1000
+        response["X-Request-ID"] = rid
+        response["Server-Timing"] = (
+            f'upstream;dur={calls.total_ms:.1f};desc="{len(calls.calls)} calls", '
+            f"total;dur={total_ms:.1f}"
+        )
+        return response
+
+
+class UpstreamErrorMiddleware:
+    """Every upstream error a view lets rise ends here, as the page design.md promises."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, SessionExpired):
+            from django.contrib.auth import logout
+
+            from callable_admin.signin.middleware import sign_in_redirect
+
+            logout(request)
+            return sign_in_redirect(request, "Your session has ended. Please sign in again.")
+        if isinstance(exception, InvalidId):
+            return error_response(request, 404, "No such page",
+                                  "That address does not name anything here.")
+        if isinstance(exception, UpstreamError):
+            log.warning("upstream error on %s: %s (%s)", request.path,
+                        type(exception).__name__, exception.upstream_status)
+            status = exception.status
+            if status == 502 and exception.upstream_status == 503:
+                status = 503
+            return error_response(request, status, exception.title, exception.message,
+                                  retry=status >= 500 or status == 429)
+        if isinstance(exception, PermissionDenied):
+            return error_response(request, 403, "Not allowed",
+                                  str(exception) or "Your role does not allow this.")
+        return None
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before host checks and the HTTPS redirect, so a container's own probe on
+    127.0.0.1 over plain HTTP gets its 200 whatever ALLOWED_HOSTS says."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            from callable_admin.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)

@@ -1,0 +1,69 @@
+"""Attaches the signed-in user's Callable API client and roles to each request, and sends
+anyone not signed in (or whose upstream session died) to the sign-in page."""
+
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse, HttpResponseRedirect
+
+from callable_admin import clock
+from callable_admin.api.client import CallableAPI, transport
+from callable_admin.signin.models import TokenGrant
+from callable_admin.signin.tokens import GrantTokens
+
+GRANT_KEY = "callable_grant"
+
+
+def sign_in_redirect(request, message: str | None = None) -> HttpResponse:
+    """To /login/?next=<where they were>; an HTMX request gets HX-Redirect instead of a sign-in
+    page inside a panel."""
+    if request.htmx:
+        # For a fragment request, "where they were" is the page, not the fragment's URL.
+        current = request.headers.get("HX-Current-URL", "")
+        parts = urlsplit(current)
+        where = (parts.path + (f"?{parts.query}" if parts.query else "")) or "/"
+    else:
+        where = request.get_full_path() if request.method == "GET" else request.path
+    if message:
+        messages.warning(request, message)
+    target = settings.LOGIN_URL + "?" + urlencode({"next": where})
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
+
+class UpstreamSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.callable = None
+        request.grant = None
+        request.roles = []
+        request.is_admin = request.can_call = False
+        if request.user.is_authenticated:
+            grant = TokenGrant.objects.filter(pk=request.session.get(GRANT_KEY)).first()
+            if grant is None or grant.refresh_expires <= clock.now():
+                if grant is not None:
+                    grant.delete()
+                logout(request)
+                return sign_in_redirect(request, "Your session has ended. Please sign in again.")
+            tokens = GrantTokens(grant.pk, transport(), grant)
+            request.grant = grant
+            request.callable = CallableAPI(transport(), tokens)
+            request.roles = list(grant.roles)
+            request.is_admin = settings.ROLE_ADMIN in grant.roles
+            request.can_call = settings.ROLE_VOICE in grant.roles
+            # Idle timeout, but never past the refresh token's death.
+            remaining = int(grant.refresh_expires - clock.now())
+            request.session.set_expiry(max(1, min(settings.SESSION_IDLE_SECONDS, remaining)))
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "login_required", True) and not request.user.is_authenticated:
+            return sign_in_redirect(request)
+        return None

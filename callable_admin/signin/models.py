@@ -1,0 +1,57 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.db import models
+
+
+class CallableUserManager(BaseUserManager):
+    def for_upstream(self, upstream_username: str, organisation: dict) -> "CallableUser":
+        user, _ = self.update_or_create(
+            upstream_username=upstream_username,
+            organisation_id=organisation["id"],
+            defaults={"organisation_name": str(organisation.get("name") or "")[:200]},
+        )
+        return user
+
+
+class CallableUser(AbstractBaseUser):
+    """A local record of one upstream user in one organisation, for Django's auth and the audit
+    log. It never holds a password: the upstream checks credentials."""
+
+    upstream_username = models.CharField(max_length=150)
+    organisation_id = models.CharField(max_length=64)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+
+    objects = CallableUserManager()
+    USERNAME_FIELD = "id"  # the upstream name is unique only within an organisation
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upstream_username", "organisation_id"], name="one_user_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.upstream_username
+
+    def get_username(self) -> str:
+        return self.upstream_username
+
+
+class TokenGrant(models.Model):
+    """A signed-in session's upstream tokens. Kept out of the Django session on purpose: sessions
+    are last-writer-wins, and a slow request saving its session must not restore a rotated-away
+    refresh token. Updated only by compare-and-swap on `version`."""
+
+    user = models.ForeignKey(CallableUser, on_delete=models.CASCADE, related_name="grants")
+    access_token = models.TextField()
+    access_expires = models.FloatField()
+    refresh_token = models.TextField()
+    refresh_expires = models.FloatField()
+    roles = models.JSONField(default=list)
+    version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"grant {self.pk} of {self.user}"

@@ -1,0 +1,42 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from callable_admin.api.client import gather, transport
+from callable_admin.api.errors import Unauthorized, UpstreamError
+from callable_admin.api.transport import api_path
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    organisation, accounts = gather(request.callable.me, request.callable.accounts)
+    accounts = sorted(accounts, key=lambda a: str(a.get("name") or "").casefold())
+    return render(request, "home.html", {"organisation": organisation, "accounts": accounts})
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any database failure means not ready
+        checks["database"] = f"failed: {type(exc).__name__}"
+    try:
+        transport().request("GET", api_path("userAccounts", "me"))
+        checks["upstream"] = "ok"
+    except Unauthorized:
+        checks["upstream"] = "ok"  # it answered, and refused an anonymous call as it should
+    except UpstreamError as exc:
+        checks["upstream"] = f"failed: {exc.title}"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(checks, status=200 if ready else 503)
