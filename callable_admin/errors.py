@@ -26,9 +26,12 @@ def page_not_found(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return error_response(request, 403, "Not allowed",
-                          str(exception) if exception and str(exception) else
-                          "Your role does not allow this.")
+    return error_response(
+        request,
+        403,
+        "Not allowed",
+        str(exception) if exception and str(exception) else "Your role does not allow this.",
+    )
 
 
 def bad_request(request, exception=None):
@@ -37,6 +40,10 @@ def bad_request(request, exception=None):
 
 def server_error(request):
     # No context processors that might fail again: a plain render with what we know.
-    return error_response(request, 500, "Something went wrong on our side",
-                          "The error has been logged. Try again, or go back to the start.",
-                          retry=True)
+    return error_response(
+        request,
+        500,
+        "Something went wrong on our side",
+        "The error has been logged. Try again, or go back to the start.",
+        retry=True,
+    )

@@ -14,8 +14,9 @@ from callable_admin.api.errors import (
 )
 
 
-def save_or_explain(form: forms.Form, save: Callable[[], object],
-                    field_names: dict[str, str] | None = None) -> tuple[bool, int, object]:
+def save_or_explain(
+    form: forms.Form, save: Callable[[], object], field_names: dict[str, str] | None = None
+) -> tuple[bool, int, object]:
     """Run `save`; on an upstream error, put the explanation on `form` and give the status to
     answer with. `field_names` maps upstream field paths to form fields where they differ.
     Returns (saved, status, what save returned)."""
@@ -33,8 +34,11 @@ def save_or_explain(form: forms.Form, save: Callable[[], object],
             form.add_error(None, f"The Callable API refused this: {exc.message}")
         return False, 400, None
     except UpstreamTimeout:
-        form.add_error(None, "The Callable API did not answer in time. Nothing is known to be "
-                             "saved; your input is kept, so you can try again.")
+        form.add_error(
+            None,
+            "The Callable API did not answer in time. Nothing is known to be "
+            "saved; your input is kept, so you can try again.",
+        )
         return False, 504, None
     except (UpstreamForbidden, UpstreamNotFound) as exc:
         form.add_error(None, f"{exc.title}: {exc.message}")
@@ -42,6 +46,9 @@ def save_or_explain(form: forms.Form, save: Callable[[], object],
     except UpstreamError as exc:
         if exc.status == 401:
             raise  # session handling belongs to the middleware
-        form.add_error(None, "The Callable API did not answer, so nothing was saved. Your input "
-                             "is kept: try again in a moment.")
+        form.add_error(
+            None,
+            "The Callable API did not answer, so nothing was saved. Your input "
+            "is kept: try again in a moment.",
+        )
         return False, 503 if exc.upstream_status == 503 else 502, None

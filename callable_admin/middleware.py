@@ -71,19 +71,30 @@ class UpstreamErrorMiddleware:
             logout(request)
             return sign_in_redirect(request, "Your session has ended. Please sign in again.")
         if isinstance(exception, InvalidId):
-            return error_response(request, 404, "No such page",
-                                  "That address does not name anything here.")
+            return error_response(
+                request, 404, "No such page", "That address does not name anything here."
+            )
         if isinstance(exception, UpstreamError):
-            log.warning("upstream error on %s: %s (%s)", request.path,
-                        type(exception).__name__, exception.upstream_status)
+            log.warning(
+                "upstream error on %s: %s (%s)",
+                request.path,
+                type(exception).__name__,
+                exception.upstream_status,
+            )
             status = exception.status
             if status == 502 and exception.upstream_status == 503:
                 status = 503
-            return error_response(request, status, exception.title, exception.message,
-                                  retry=status >= 500 or status == 429)
+            return error_response(
+                request,
+                status,
+                exception.title,
+                exception.message,
+                retry=status >= 500 or status == 429,
+            )
         if isinstance(exception, PermissionDenied):
-            return error_response(request, 403, "Not allowed",
-                                  str(exception) or "Your role does not allow this.")
+            return error_response(
+                request, 403, "Not allowed", str(exception) or "Your role does not allow this."
+            )
         return None
 
 

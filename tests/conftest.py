@@ -47,7 +47,8 @@ class Sandbox:
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict]:
         entries = self._control("GET", "requests")
         return [
-            e for e in entries
+            e
+            for e in entries
             if (path is None or re.search(path, e["path"]))
             and (method is None or e["method"] == method)
         ]
@@ -73,8 +74,11 @@ class Sandbox:
         return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)
 
     def token(self, username="demo", password="1234") -> str:
-        response = self.http.post(f"{self.url}/api/v1/oauth/authorize",
-                                  data={"username": username, "password": password}, timeout=10)
+        response = self.http.post(
+            f"{self.url}/api/v1/oauth/authorize",
+            data={"username": username, "password": password},
+            timeout=10,
+        )
         response.raise_for_status()
         return response.json()["access_token"]
 

@@ -7,17 +7,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
-    "DEBUG": "0", "HTTPS_ONLY": "1", "MANIFEST_STATIC": "1", "ALLOWED_HOSTS": "admin.example.com",
+    "DEBUG": "0",
+    "HTTPS_ONLY": "1",
+    "MANIFEST_STATIC": "1",
+    "ALLOWED_HOSTS": "admin.example.com",
     "SECRET_KEY": "kq3v0y8y0mF5bYl1aQj2wL7nX9pR4sT6uV8wZ0cE2gI4kM6oQ8sU0wY2aC4eG6iK",
     "DJANGO_SETTINGS_MODULE": "callable_admin.settings",
 }
 
 
 def run(args, tmp_path, **extra):
-    env = dict(os.environ, **PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-               **extra)
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = dict(
+        os.environ, **PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **extra
+    )
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_check_deploy_with_no_warning(tmp_path):
@@ -27,8 +32,11 @@ def test_production_settings_pass_check_deploy_with_no_warning(tmp_path):
 
 
 def test_collectstatic_works_and_compresses(tmp_path):
-    result = run(["manage.py", "collectstatic", "--noinput", "-v0"], tmp_path,
-                 STATIC_ROOT=str(tmp_path / "static"))
+    result = run(
+        ["manage.py", "collectstatic", "--noinput", "-v0"],
+        tmp_path,
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
     assert result.returncode == 0, result.stderr
     assert list((tmp_path / "static" / "css").glob("app.*.css.gz"))
 

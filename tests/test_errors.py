@@ -66,14 +66,17 @@ def test_an_htmx_request_gets_a_fragment_not_a_page(demo_client, settings):
     assert response["HX-Retarget"] == "#flash"
 
 
-@pytest.mark.parametrize("path", [
-    "/accounts/..%2F..%2Fetc%2Fpasswd/",
-    "/accounts/%3Cscript%3E/",
-    "/accounts/a'b/",
-    "/accounts/" + "a" * 65 + "/",
-    "/accounts/x%00y/",
-    "/accounts/5554872eb0731b38efa4d444%2Fddi/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/..%2F..%2Fetc%2Fpasswd/",
+        "/accounts/%3Cscript%3E/",
+        "/accounts/a'b/",
+        "/accounts/" + "a" * 65 + "/",
+        "/accounts/x%00y/",
+        "/accounts/5554872eb0731b38efa4d444%2Fddi/",
+    ],
+)
 def test_hostile_ids_are_404_with_no_upstream_call(demo_client, sandbox, path):
     response = demo_client.get(path)
     assert response.status_code == 404

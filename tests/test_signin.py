@@ -40,7 +40,9 @@ def test_one_local_user_per_upstream_user_and_organisation(client, sandbox):
     assert CallableUser.objects.filter(upstream_username="demo").count() == 1
 
 
-def test_wrong_password_shows_the_form_again_with_the_username_and_upstream_message(client, sandbox):
+def test_wrong_password_shows_the_form_again_with_the_username_and_upstream_message(
+    client, sandbox
+):
     response = sign_in(client, "demo", "wrong")
     assert response.status_code == 401
     page = response.content.decode()
@@ -58,7 +60,9 @@ def test_sign_in_goes_back_to_where_the_user_was(client, sandbox):
     assert response["Location"] == "/accounts/?q=pizza"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
 def test_sign_in_never_redirects_off_site(client, sandbox, target):
     response = sign_in(client, "demo", next_url=target)
     assert response["Location"] == "/"

@@ -106,8 +106,10 @@ def test_a_dead_refresh_token_sends_the_user_to_sign_in_and_back(client, sandbox
 def test_an_htmx_request_with_a_dead_session_gets_hx_redirect(client, sandbox):
     sign_in(client, "demo")
     sandbox.revoke(access=True, refresh=True)
-    response = client.get("/accounts/?q=taxi", headers={
-        "HX-Request": "true", "HX-Current-URL": "http://testserver/accounts/?q=ta"})
+    response = client.get(
+        "/accounts/?q=taxi",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/accounts/?q=ta"},
+    )
     assert response.status_code == 204
     assert response["HX-Redirect"] == "/login/?next=%2Faccounts%2F%3Fq%3Dta"
 
@@ -168,23 +170,45 @@ print(grant.pk)
 def test_two_processes_sharing_redis_refresh_once(sandbox, tmp_path):
     import requests
 
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="callable_admin.settings",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
-               CACHE_URL="redis://127.0.0.1:6379/7", CALLABLE_API_URL=sandbox.url,
-               PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="callable_admin.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        CACHE_URL="redis://127.0.0.1:6379/7",
+        CALLABLE_API_URL=sandbox.url,
+        PYTHONPATH=str(ROOT),
+    )
     run = dict(env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
-    subprocess.run([sys.executable, "-c", "import django; django.setup();"
-                    "from django.core.cache import cache; cache.clear()"], **run)
-    answer = requests.post(f"{sandbox.url}/api/v1/oauth/authorize",
-                           data={"username": "demo", "password": "1234"}, timeout=10).json()
-    grant_id = subprocess.run([sys.executable, "-c", SETUP, answer["access_token"],
-                               answer["refresh_token"]], **run).stdout.strip()
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup();from django.core.cache import cache; cache.clear()",
+        ],
+        **run,
+    )
+    answer = requests.post(
+        f"{sandbox.url}/api/v1/oauth/authorize",
+        data={"username": "demo", "password": "1234"},
+        timeout=10,
+    ).json()
+    grant_id = subprocess.run(
+        [sys.executable, "-c", SETUP, answer["access_token"], answer["refresh_token"]], **run
+    ).stdout.strip()
     sandbox.clear_log()
     go = tmp_path / "go"
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, grant_id, str(go)], env=env,
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, grant_id, str(go)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for worker in workers:
         assert worker.stdout.readline().strip() == "ready"
     go.touch()

@@ -28,8 +28,16 @@ def api(sandbox):
     return CallableAPI(transport(), StaticToken(sandbox.token("demo")))
 
 
-NEW_TRUNK = {"ip": "10.1.2.3", "port": 5061, "vendor": "generic", "callerFormat": "e164",
-             "calledFormat": "e164", "description": "New", "zone": "eu-west-1", "countryCode": "GB"}
+NEW_TRUNK = {
+    "ip": "10.1.2.3",
+    "port": 5061,
+    "vendor": "generic",
+    "callerFormat": "e164",
+    "calledFormat": "e164",
+    "description": "New",
+    "zone": "eu-west-1",
+    "countryCode": "GB",
+}
 
 
 @pytest.mark.parametrize("mode", ["empty", "body", "location"])
@@ -139,16 +147,20 @@ def test_path_segments_are_quoted():
     assert api_path("account", "a b/c") == "/api/v1/account/a%20b%2Fc"
 
 
-@pytest.mark.parametrize("body,message,fields", [
-    ({"message": "Bad", "errors": [{"field": "port", "message": "too big"}]}, "Bad",
-     {"port": ["too big"]}),
-    ({"error": "invalid_grant"}, "invalid_grant", {}),
-    ({"port": ["too big"], "ip": "bad ip"}, "too big", {"port": ["too big"], "ip": ["bad ip"]}),
-    ({"errors": {"ip": ["bad"]}}, "bad", {"ip": ["bad"]}),
-    ("plain words", "plain words", {}),
-    ([1, 2], "fallback", {}),
-])
+@pytest.mark.parametrize(
+    "body,message,fields",
+    [
+        (
+            {"message": "Bad", "errors": [{"field": "port", "message": "too big"}]},
+            "Bad",
+            {"port": ["too big"]},
+        ),
+        ({"error": "invalid_grant"}, "invalid_grant", {}),
+        ({"port": ["too big"], "ip": "bad ip"}, "too big", {"port": ["too big"], "ip": ["bad ip"]}),
+        ({"errors": {"ip": ["bad"]}}, "bad", {"ip": ["bad"]}),
+        ("plain words", "plain words", {}),
+        ([1, 2], "fallback", {}),
+    ],
+)
 def test_error_bodies_of_every_shape_are_explained(body, message, fields):
     assert explain_error_body(body, "fallback") == (message, fields)
-
-

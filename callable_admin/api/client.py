@@ -132,8 +132,9 @@ class CallableAPI:
         return Created(new_id, body)
 
     def _update(self, account_id: str, kind: str, object_id: str, document: dict) -> None:
-        self._call("PUT", "account", check_id(account_id), kind, check_id(object_id),
-                   json_body=document)
+        self._call(
+            "PUT", "account", check_id(account_id), kind, check_id(object_id), json_body=document
+        )
 
     def _delete(self, account_id: str, kind: str, object_id: str) -> None:
         self._call("DELETE", "account", check_id(account_id), kind, check_id(object_id))
@@ -185,8 +186,9 @@ class CallableAPI:
 
     # Voice channel
     def place_call(self, account_id: str, call: dict) -> Created:
-        answer = self._call("POST", "account", check_id(account_id), "channels", "voice",
-                            json_body=call)
+        answer = self._call(
+            "POST", "account", check_id(account_id), "channels", "voice", json_body=call
+        )
         body = answer.body if isinstance(answer.body, dict) else None
         call_id = body.get("id") if body and isinstance(body.get("id"), str) else None
         return Created(call_id or _id_from_location(answer.location), body)
@@ -230,8 +232,10 @@ _transport: Transport | None = None
 def transport() -> Transport:
     """The process's transport to `CALLABLE_API_URL` (rebuilt if the setting changes, as in tests)."""
     global _transport
-    wanted = (settings.CALLABLE_API_URL.rstrip("/"),
-              (settings.CALLABLE_API_CONNECT_TIMEOUT, settings.CALLABLE_API_TIMEOUT))
+    wanted = (
+        settings.CALLABLE_API_URL.rstrip("/"),
+        (settings.CALLABLE_API_CONNECT_TIMEOUT, settings.CALLABLE_API_TIMEOUT),
+    )
     if _transport is None or (_transport.base_url, _transport.timeout) != wanted:
         _transport = Transport(
             settings.CALLABLE_API_URL,

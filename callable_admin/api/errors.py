@@ -39,8 +39,13 @@ class UpstreamRejected(UpstreamError):
     status = 400
     title = "The Callable API refused the change"
 
-    def __init__(self, message: str, *, field_errors: dict[str, list[str]] | None = None,
-                 upstream_status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field_errors: dict[str, list[str]] | None = None,
+        upstream_status: int | None = None,
+    ):
         super().__init__(message, upstream_status=upstream_status)
         self.field_errors = field_errors or {}
 

@@ -81,8 +81,15 @@ class Transport:
     """Speaks HTTP to one upstream base URL. Safe to share between threads: each thread keeps its
     own `requests.Session` (which makes no thread-safety promise) with its own keep-alive pool."""
 
-    def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float,
-                 pool_size: int, user_agent: str):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        pool_size: int,
+        user_agent: str,
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.pool_size = pool_size
@@ -95,19 +102,37 @@ class Transport:
             session = requests.Session()
             session.trust_env = False  # no proxies or .netrc credentials from the environment
             # Retries only for GETs, only for connection failures and 502/503/504, at most two.
-            retry = Retry(total=2, connect=2, read=0, other=0, status=2, redirect=0,
-                          status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}),
-                          backoff_factor=0.1, raise_on_status=False,
-                          respect_retry_after_header=False)
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.pool_size, max_retries=retry)
+            retry = Retry(
+                total=2,
+                connect=2,
+                read=0,
+                other=0,
+                status=2,
+                redirect=0,
+                status_forcelist=(502, 503, 504),
+                allowed_methods=frozenset({"GET"}),
+                backoff_factor=0.1,
+                raise_on_status=False,
+                respect_retry_after_header=False,
+            )
+            adapter = HTTPAdapter(
+                pool_connections=2, pool_maxsize=self.pool_size, max_retries=retry
+            )
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
             self._local.session = session
         return session
 
-    def request(self, method: str, path: str, *, token: str | None = None,
-                json_body: object = None, form: dict | None = None) -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body: object = None,
+        form: dict | None = None,
+    ) -> Answer:
         headers = {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -178,7 +203,9 @@ def _answer(response: requests.Response) -> Answer:
     if status == 504:
         raise UpstreamTimeout(message, upstream_status=status)
     if 300 <= status < 400:
-        raise UpstreamUnavailable("The Callable API answered with a redirect.", upstream_status=status)
+        raise UpstreamUnavailable(
+            "The Callable API answered with a redirect.", upstream_status=status
+        )
     raise UpstreamUnavailable(message, upstream_status=status)
 
 

@@ -117,7 +117,8 @@ class GrantTokens:
             access_expires=now + _lifetime(answer, "expires_in", 300),
             refresh_token=answer.get("refresh_token") or grant.refresh_token,
             refresh_expires=(now + _lifetime(answer, "refresh_expires_in", 3600))
-            if answer.get("refresh_token") else grant.refresh_expires,
+            if answer.get("refresh_token")
+            else grant.refresh_expires,
             roles=roles_of(answer["access_token"]),
             version=grant.version + 1,
         )

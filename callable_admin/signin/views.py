@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from callable_admin.api.client import CallableAPI, StaticToken, transport
@@ -26,9 +27,14 @@ class SignInForm(forms.Form):
 
 
 def _safe_next(request: HttpRequest, target: str | None) -> str:
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and target.startswith("/") and not target.startswith("/login"):
+    if (
+        target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and target.startswith("/")
+        and not target.startswith("/login")
+    ):
         return target
     return reverse("home")
 
@@ -38,6 +44,7 @@ def _client_address(request: HttpRequest) -> str:
 
 
 @login_not_required
+@sensitive_post_parameters("password")
 @never_cache
 @csrf_protect
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -57,8 +64,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         form.add_error(None, "Too many failed sign-ins. Wait 15 minutes and try again.")
         return render(request, "signin/login.html", {"form": form}, status=429)
     try:
-        answer = authorize(transport(), {"username": username,
-                                         "password": form.cleaned_data["password"]})
+        answer = authorize(
+            transport(), {"username": username, "password": form.cleaned_data["password"]}
+        )
     except BadCredentials as exc:
         throttle.record_failure(username, address)
         form.add_error(None, exc.message or "Wrong username or password.")

@@ -6,40 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CallableUser',
+            name="CallableUser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('upstream_username', models.CharField(max_length=150)),
-                ('organisation_id', models.CharField(max_length=64)),
-                ('organisation_name', models.CharField(blank=True, max_length=200)),
-                ('first_seen', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                ("upstream_username", models.CharField(max_length=150)),
+                ("organisation_id", models.CharField(max_length=64)),
+                ("organisation_name", models.CharField(blank=True, max_length=200)),
+                ("first_seen", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('upstream_username', 'organisation_id'), name='one_user_per_org')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("upstream_username", "organisation_id"), name="one_user_per_org"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TokenGrant',
+            name="TokenGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access_token', models.TextField()),
-                ('access_expires', models.FloatField()),
-                ('refresh_token', models.TextField()),
-                ('refresh_expires', models.FloatField()),
-                ('roles', models.JSONField(default=list)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("access_token", models.TextField()),
+                ("access_expires", models.FloatField()),
+                ("refresh_token", models.TextField()),
+                ("refresh_expires", models.FloatField()),
+                ("roles", models.JSONField(default=list)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]
