@@ -1,0 +1,372 @@
+"""What is wrong, or worth knowing, about a flow: `validate(flow)` returns findings, worst first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flows.graph import KNOWN_TYPES, ROUTE_START, SIP_GATEWAY, Device, Flow, type_label
+
+SEVERITIES = ("error", "warning", "info")
+
+# code -> what it means; one finding code per check
+CODES: dict[str, str] = {
+    "invalid_device": "an entry of the device list is not a device with an id",
+    "duplicate_id": "two devices share an id; only the first is shown",
+    "invalid_settings": "a device of a known type lacks its settings object",
+    "unknown_type": "devices of a type the dashboard does not know (one finding per type)",
+    "dangling_link": "a link to a device that does not exist",
+    "unreachable": "a device no call can reach from any start",
+    "start_without_ddi": "a start no number enters",
+    "start_not_connected": "a start that leads nowhere",
+    "unknown_ddi": "a start lists a number the account does not have",
+    "ddi_on_two_starts": "a number listed by more than one start",
+    "ddi_unrouted": "a number of the account that no start lists",
+    "gateway_without_trunk": "a SIP gateway with no trunk",
+    "unknown_trunk": "a SIP gateway lists a trunk the account does not have",
+    "duplicate_extension": "an extension used by more than one device",
+    "closed_loop": "devices that pass calls round in a loop no call can leave",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: str
+    code: str
+    device_id: str | None
+    field: str | None
+    message: str
+
+
+def validate(flow: Flow) -> list[Finding]:
+    """Every finding about the flow: errors first, then warnings, then info; each in device order."""
+    found: list[Finding] = []
+    found.extend(_skipped(flow))
+    for device in flow.devices.values():
+        found.extend(_device_checks(flow, device))
+    found.extend(_unknown_types(flow))
+    found.extend(_ddi_checks(flow))
+    found.extend(_unreachable(flow))
+    found.extend(_duplicate_extensions(flow))
+    found.extend(_closed_loops(flow))
+    order = {device_id: position for position, device_id in enumerate(flow.devices)}
+    rank = {severity: position for position, severity in enumerate(SEVERITIES)}
+    return sorted(
+        found,
+        key=lambda finding: (
+            rank.get(finding.severity, len(rank)),
+            order.get(finding.device_id, len(order)),
+        ),
+    )
+
+
+def by_device(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Findings grouped by the device they concern (account-level ones left out)."""
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.device_id is not None:
+            grouped[finding.device_id].append(finding)
+    return dict(grouped)
+
+
+def _named(device: Device) -> str:
+    return f"“{device.title}”"
+
+
+def _names(devices: list[Device], limit: int = 4) -> str:
+    shown = [_named(device) for device in devices[:limit]]
+    if len(devices) > limit:
+        shown.append(f"{len(devices) - limit} more")
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else "".join(shown)
+
+
+def _skipped(flow: Flow) -> list[Finding]:
+    found = []
+    for entry in flow.skipped:
+        position = f"[{entry.index}]"
+        if entry.reason == "duplicate id":
+            first = flow.devices[entry.device_id]
+            found.append(
+                Finding(
+                    "error",
+                    "duplicate_id",
+                    entry.device_id,
+                    "id",
+                    f"Entry {entry.index + 1} of the device list has the same id as "
+                    f"{_named(first)}; only the first is shown.",
+                )
+            )
+        else:
+            found.append(
+                Finding(
+                    "error",
+                    "invalid_device",
+                    None,
+                    position,
+                    f"Entry {entry.index + 1} of the device list is not a device "
+                    f"({entry.reason}); it is not shown.",
+                )
+            )
+    return found
+
+
+def _device_checks(flow: Flow, device: Device) -> list[Finding]:
+    found = []
+    for link in flow.outgoing(device.id):
+        if link.kind == "dangling":
+            found.append(
+                Finding(
+                    "error",
+                    "dangling_link",
+                    device.id,
+                    link.path,
+                    f"{_named(device)}: “{link.label}” goes to {link.target}, "
+                    "which is not a device of this account.",
+                )
+            )
+    if device.known and device.settings is None:
+        key = KNOWN_TYPES[device.type]
+        problem = "is not an object" if key in device.raw else "is missing"
+        found.append(
+            Finding(
+                "error",
+                "invalid_settings",
+                device.id,
+                key,
+                f"{_named(device)} is a {type_label(device.type)} but its {key} settings {problem}.",
+            )
+        )
+        return found
+    if device.type == ROUTE_START:
+        found.extend(_start_checks(flow, device))
+    elif device.type == SIP_GATEWAY:
+        found.extend(_gateway_checks(flow, device))
+    return found
+
+
+def _unknown_types(flow: Flow) -> list[Finding]:
+    # one finding per type, not per device: an account may hold hundreds of menus
+    by_type: dict[str, list[Device]] = defaultdict(list)
+    for device in flow.devices.values():
+        if not device.known:
+            by_type[device.type].append(device)
+    found = []
+    for device_type, devices in by_type.items():
+        what = f"of type {device_type}" if device_type else "without a type"
+        found.append(
+            Finding(
+                "info",
+                "unknown_type",
+                None,
+                device_type,
+                f"{_names(devices)} {'are' if len(devices) > 1 else 'is'} {what}, which the "
+                "dashboard does not know: kept as "
+                f"{'they are' if len(devices) > 1 else 'it is'}, links read by the general rule.",
+            )
+        )
+    return found
+
+
+def _start_checks(flow: Flow, device: Device) -> list[Finding]:
+    found = []
+    if not device.ddis:
+        found.append(
+            Finding(
+                "warning",
+                "start_without_ddi",
+                device.id,
+                "startRoute.ddis",
+                f"No number enters the flow at {_named(device)}: it lists no DDI.",
+            )
+        )
+    if not flow.outgoing(device.id):
+        found.append(
+            Finding(
+                "warning",
+                "start_not_connected",
+                device.id,
+                "startRoute.connectTo",
+                f"{_named(device)} leads nowhere: it connects to no device.",
+            )
+        )
+    for ddi_id in device.ddis:
+        if ddi_id not in flow.ddis:
+            found.append(
+                Finding(
+                    "error",
+                    "unknown_ddi",
+                    device.id,
+                    "startRoute.ddis",
+                    f"{_named(device)} lists the number {ddi_id}, "
+                    "which is not a DDI of this account.",
+                )
+            )
+    return found
+
+
+def _gateway_checks(flow: Flow, device: Device) -> list[Finding]:
+    if not device.trunks:
+        return [
+            Finding(
+                "error",
+                "gateway_without_trunk",
+                device.id,
+                "sipGateway.trunks",
+                f"{_named(device)} sends calls to no trunk: it lists none.",
+            )
+        ]
+    return [
+        Finding(
+            "error",
+            "unknown_trunk",
+            device.id,
+            "sipGateway.trunks",
+            f"{_named(device)} lists the trunk {trunk_id}, which is not a trunk of this account.",
+        )
+        for trunk_id in device.trunks
+        if trunk_id not in flow.trunks
+    ]
+
+
+def _ddi_checks(flow: Flow) -> list[Finding]:
+    found = []
+    for ddi_id, start_ids in flow.ddi_routes.items():
+        number = flow.ddis.get(ddi_id, ddi_id)
+        if not start_ids:
+            found.append(
+                Finding(
+                    "warning",
+                    "ddi_unrouted",
+                    None,
+                    ddi_id,
+                    f"The number {number} is routed nowhere: no start lists it.",
+                )
+            )
+        elif len(start_ids) > 1:
+            starts = [flow.devices[start_id] for start_id in start_ids]
+            for start in starts:
+                found.append(
+                    Finding(
+                        "error",
+                        "ddi_on_two_starts",
+                        start.id,
+                        "startRoute.ddis",
+                        f"The number {number} is listed by {_names(starts)}: "
+                        "a number enters the flow at one start only.",
+                    )
+                )
+    return found
+
+
+def _unreachable(flow: Flow) -> list[Finding]:
+    reachable = flow.reachable
+    return [
+        Finding(
+            "warning",
+            "unreachable",
+            device.id,
+            None,
+            f"No call can reach {_named(device)}: no start leads to it.",
+        )
+        for device in flow.devices.values()
+        if device.id not in reachable
+    ]
+
+
+def _duplicate_extensions(flow: Flow) -> list[Finding]:
+    holders: dict[str, list[Device]] = defaultdict(list)
+    for device in flow.devices.values():
+        if device.extension:
+            holders[device.extension].append(device)
+    found = []
+    for device in flow.devices.values():
+        sharing = holders.get(device.extension, [])
+        if len(sharing) > 1:
+            others = [other for other in sharing if other is not device]
+            found.append(
+                Finding(
+                    "warning",
+                    "duplicate_extension",
+                    device.id,
+                    "extension",
+                    f"{_named(device)} has extension {device.extension}, "
+                    f"which {_names(others)} also {'use' if len(others) > 1 else 'uses'}.",
+                )
+            )
+    return found
+
+
+def strongly_connected(flow: Flow) -> list[list[str]]:
+    """Strongly connected components over device links (Tarjan, iterative), in discovery order."""
+    index: dict[str, int] = {}
+    lowlink: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    for root in flow.devices:
+        if root in index:
+            continue
+        index[root] = lowlink[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(flow.outgoing(root)))]
+        while work:
+            node, links = work[-1]
+            descended = False
+            for link in links:
+                if link.kind != "device":
+                    continue
+                target = link.target
+                if target not in index:
+                    index[target] = lowlink[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(flow.outgoing(target))))
+                    descended = True
+                    break
+                if target in on_stack:
+                    lowlink[node] = min(lowlink[node], index[target])
+            if descended:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                lowlink[parent] = min(lowlink[parent], lowlink[node])
+            if lowlink[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component[::-1])
+    return components
+
+
+def _closed_loops(flow: Flow) -> list[Finding]:
+    found = []
+    for component in strongly_connected(flow):
+        members = set(component)
+        links = [link for member in component for link in flow.outgoing(member)]
+        is_loop = len(component) > 1 or any(link.target in members for link in links)
+        leaves = any(link.kind != "device" or link.target not in members for link in links)
+        if not is_loop or leaves:
+            continue
+        ordered = [device for device in flow.devices.values() if device.id in members]
+        loop = (
+            f"{_names(ordered)} only pass calls to each other"
+            if len(ordered) > 1
+            else f"{_names(ordered)} only passes calls to itself"
+        )
+        for device in ordered:
+            found.append(
+                Finding(
+                    "error",
+                    "closed_loop",
+                    device.id,
+                    None,
+                    f"{_named(device)} is in a loop no call can leave: {loop}.",
+                )
+            )
+    return found
