@@ -1,0 +1,13 @@
+from django.urls import path
+
+from flows import views
+
+app_name = "flows"
+urlpatterns = [
+    path("", views.canvas, name="canvas"),
+    path("outline/", views.outline_view, name="outline"),
+    path("trace/", views.trace_view, name="trace"),
+    path("device/<uid:device_id>/", views.inspector, name="inspector"),
+    path("export.json", views.export_json, name="export_json"),
+    path("export.svg", views.export_svg, name="export_svg"),
+]

@@ -1,0 +1,210 @@
+"""The canvas and its panels. Reads only: the flow editor (a later issue) sits on the same model."""
+
+import json
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+
+from callable_admin.api.client import gather
+from flows.findings import Finding, validate
+from flows.graph import SIP_GATEWAY, Flow, parse, port_label, type_label
+from flows.html import outline_html
+from flows.layout import Layout, layout
+from flows.models import DevicePosition
+from flows.outline import outline
+from flows.svg import render as render_svg
+from flows.trace import GATEWAY_OUTCOMES, Trace, trace
+
+END_WORDS = {
+    "terminal": "The call ends",
+    "loop": "The call goes round a loop",
+    "dangling": "The call is sent to a device that does not exist",
+    "no_route": "No start lists this number: the call is not routed",
+    "dead_end": "The call reaches a device with no way on",
+}
+
+
+@dataclass
+class AccountFlow:
+    account: dict
+    devices: list[dict]
+    flow: Flow
+    findings: list[Finding]
+
+
+def _load(request: HttpRequest, account_id: str, with_account: bool = True) -> AccountFlow:
+    api = request.callable
+    reads = [lambda: api.devices(account_id), lambda: api.ddis(account_id),
+             lambda: api.trunks(account_id)]
+    if with_account:
+        reads.insert(0, lambda: api.account(account_id))
+    results = gather(*reads)
+    account = results.pop(0) if with_account else {"id": account_id}
+    devices, ddis, trunks = results
+    flow = parse(devices, ddis, trunks)
+    return AccountFlow(account, devices, flow, validate(flow))
+
+
+def _layout(account_id: str, flow: Flow) -> Layout:
+    return layout(flow, DevicePosition.pinned(account_id))
+
+
+def _title(account: dict) -> str:
+    return f"Call flow of {account.get('name') or account.get('id')}"
+
+
+def _device_name(flow: Flow, device_id: str | None) -> str:
+    device = flow.devices.get(device_id or "")
+    return device.title if device else (device_id or "")
+
+
+def _trace_choices(request: HttpRequest) -> tuple[str, str, dict[str, str]]:
+    ddi_id = request.GET.get("ddi", "")[:64]
+    outcome = request.GET.get("outcome", "answered")
+    outcome = outcome if outcome in GATEWAY_OUTCOMES else "answered"
+    picks = {key[3:]: value[:200] for key, value in request.GET.items()
+             if key.startswith("at_") and value}
+    return ddi_id, outcome, picks
+
+
+def _trace_context(flow: Flow, ddi_id: str, outcome: str, picks: dict[str, str]) -> dict:
+    if not ddi_id:
+        return {}
+    ports = {device_id: GATEWAY_OUTCOMES.get(pick, pick) for device_id, pick in picks.items()}
+    result: Trace = trace(flow, ddi_id, ports, GATEWAY_OUTCOMES[outcome])
+    steps = []
+    for device_id, port in result.steps:
+        device = flow.devices[device_id]
+        links = flow.outgoing(device_id)
+        step = {"device": device, "type": type_label(device.type), "port": port,
+                "port_label": port_label(port) if port else "", "choices": []}
+        if device.type == SIP_GATEWAY:
+            chosen = picks.get(device_id, outcome)
+            step["choices"] = [(label, label, label == chosen) for label in GATEWAY_OUTCOMES]
+        elif len(links) > 1:
+            taken = next((link.path for link in result.links if link.source == device_id), None)
+            step["choices"] = [(link.path, link.label or port_label(link.port), link.path == taken)
+                               for link in links]
+        steps.append(step)
+    return {
+        "trace": result,
+        "trace_steps": steps,
+        "trace_number": flow.ddis.get(ddi_id, ddi_id),
+        "trace_end": END_WORDS[result.end],
+        "trace_end_name": _device_name(flow, result.end_device) if result.end == "loop"
+        else result.end_target,
+        "trace_devices": " ".join(device_id for device_id, _ in result.steps),
+        "trace_links": " ".join(f"{link.source}|{link.path}" for link in result.links),
+        "two_starts": len(result.starts) > 1,
+    }
+
+
+def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
+    loaded = _load(request, account_id)
+    flow = loaded.flow
+    placed = _layout(account_id, flow)
+    svg = render_svg(flow, placed, loaded.findings, title=_title(loaded.account))
+    ddi_id, outcome, picks = _trace_choices(request)
+    counts = {severity: sum(1 for f in loaded.findings if f.severity == severity)
+              for severity in ("error", "warning", "info")}
+    context = {
+        "account": loaded.account,
+        "tab": "flow",
+        "svg": mark_safe(svg),  # built by flows.svg, which escapes every upstream value
+        "findings": [(finding, _device_name(flow, finding.device_id)) for finding in loaded.findings],
+        "counts": counts,
+        "device_count": len(flow.devices),
+        "ddis": [(ddi_id_, number, bool(flow.ddi_routes.get(ddi_id_)))
+                 for ddi_id_, number in flow.ddis.items()],
+        "outcomes": list(GATEWAY_OUTCOMES),
+        "ddi": ddi_id,
+        "outcome": outcome,
+        **_trace_context(flow, ddi_id, outcome, picks),
+    }
+    return render(request, "flows/canvas.html", context)
+
+
+def trace_view(request: HttpRequest, account_id: str) -> HttpResponse:
+    if not request.htmx:
+        # Without JavaScript the canvas page itself shows the trace.
+        return redirect(f"{request.path.rsplit('trace/', 1)[0]}?{request.GET.urlencode()}")
+    loaded = _load(request, account_id, with_account=False)
+    ddi_id, outcome, picks = _trace_choices(request)
+    context = {"account": loaded.account, "ddi": ddi_id, "outcome": outcome,
+               **_trace_context(loaded.flow, ddi_id, outcome, picks)}
+    return render(request, "flows/_trace_result.html", context)
+
+
+def outline_view(request: HttpRequest, account_id: str) -> HttpResponse:
+    loaded = _load(request, account_id, with_account=not request.htmx)
+    context = {"account": loaded.account, "tab": "flow",
+               "outline": mark_safe(outline_html(loaded.flow, outline(loaded.flow)))}
+    template = "flows/_outline.html" if request.htmx else "flows/outline.html"
+    return render(request, template, context)
+
+
+def _fields(value: object, path: str = "") -> list[tuple[str, str]]:
+    """Every leaf of a device, as (path, text): unknown fields are shown like known ones."""
+    rows: list[tuple[str, str]] = []
+    stack = [(path, value)]
+    while stack:
+        where, current = stack.pop()
+        if isinstance(current, dict) and current:
+            stack.extend((f"{where}.{key}" if where else str(key), current[key])
+                         for key in reversed(list(current)))
+        elif isinstance(current, list) and current and any(isinstance(v, dict | list) for v in current):
+            stack.extend((f"{where}[{index}]", item) for index, item in reversed(list(enumerate(current))))
+        else:
+            rows.append((where, current if isinstance(current, str) else json.dumps(current)))
+    return rows
+
+
+def inspector(request: HttpRequest, account_id: str, device_id: str) -> HttpResponse:
+    loaded = _load(request, account_id, with_account=not request.htmx)
+    flow = loaded.flow
+    device = flow.devices.get(device_id)
+    if device is None:
+        raise Http404("This flow has no such device.")
+    context = {
+        "account": loaded.account,
+        "tab": "flow",
+        "device": device,
+        "type": type_label(device.type),
+        "known": device.known,
+        "fields": _fields(device.raw),
+        "outgoing": [(link, link.label or port_label(link.port), _device_name(flow, link.target))
+                     for link in flow.outgoing(device_id)],
+        "incoming": [(link, link.label or port_label(link.port), _device_name(flow, link.source))
+                     for link in flow.incoming(device_id)],
+        "findings": [f for f in loaded.findings if f.device_id == device_id],
+        "raw": json.dumps(device.raw, indent=2, ensure_ascii=False),
+    }
+    template = "flows/_inspector.html" if request.htmx else "flows/inspector.html"
+    return render(request, template, context)
+
+
+def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
+    loaded = _load(request, account_id, with_account=False)
+    placed = _layout(account_id, loaded.flow)
+    body = {
+        "account": account_id,
+        "devices": [{k: d.raw[k] for k in ("id","type","name","extension", d.settings_key) if k in d.raw} for d in loaded.flow.devices.values()],  # exactly as the upstream sent them
+        "layout": {device_id: {"x": x, "y": y} for device_id, (x, y) in placed.positions.items()},
+    }
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="flow-{account_id}.json"'
+    return response
+
+
+def export_svg(request: HttpRequest, account_id: str) -> HttpResponse:
+    loaded = _load(request, account_id)
+    placed = _layout(account_id, loaded.flow)
+    svg = render_svg(loaded.flow, placed, loaded.findings, standalone=True,
+                     title=_title(loaded.account))
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="flow-{account_id}.svg"'
+    # An SVG opened on its own is a document: allow its inline style and nothing else.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
