@@ -4,15 +4,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from callable_admin.accounts.search import matching_accounts
 from callable_admin.api.client import gather, transport
 from callable_admin.api.errors import Unauthorized, UpstreamError
 from callable_admin.api.transport import api_path
 
 
+HOME_ACCOUNTS = 24  # the rest are one click away, on the searchable list
+
+
 def home(request: HttpRequest) -> HttpResponse:
     organisation, accounts = gather(request.callable.me, request.callable.accounts)
-    accounts = sorted(accounts, key=lambda a: str(a.get("name") or "").casefold())
-    return render(request, "home.html", {"organisation": organisation, "accounts": accounts})
+    accounts = matching_accounts(accounts, "")
+    context = {"organisation": organisation, "accounts": accounts[:HOME_ACCOUNTS],
+               "account_count": len(accounts)}
+    return render(request, "home.html", context)
 
 
 @login_not_required

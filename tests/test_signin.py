@@ -128,3 +128,13 @@ def test_an_upstream_that_is_down_at_sign_in_gets_a_clear_message(client, sandbo
     response = sign_in(client, "demo")
     assert response.status_code == 502
     assert "did not answer" in response.content.decode()
+
+
+def test_the_organisation_page_sorts_accounts_ignoring_accents_and_links_to_all(client, sandbox):
+    sign_in(client, "demo")
+    page = client.get("/").content.decode()
+    names = [line.split("</span>")[0] for line in page.split('<span class="name">')[1:]]
+    assert len(names) == 24
+    assert names[:5] == ["Abbey Lane Recording Studio", "Acme Widgets Ltd", "Ærø Sailing Club",
+                         "Amélie&#x27;s Hair Studio", "Ångström Labs"]
+    assert "All 73 accounts" in page
