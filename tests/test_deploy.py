@@ -20,6 +20,7 @@ def run(args, tmp_path, **extra):
     env = dict(
         os.environ, **PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **extra
     )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for Playwright; production never has it
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )

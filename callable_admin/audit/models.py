@@ -34,8 +34,11 @@ class AuditEntry(models.Model):
 
     def change_rows(self) -> list[tuple[str, str, str]]:
         """(field, before, after) as text, for the page and the CSV."""
-        return [(name, _text(change.get("before")), _text(change.get("after")))
-                for name, change in sorted(self.changes.items()) if isinstance(change, dict)]
+        return [
+            (name, _text(change.get("before")), _text(change.get("after")))
+            for name, change in sorted(self.changes.items())
+            if isinstance(change, dict)
+        ]
 
 
 def _text(value: object) -> str:

@@ -10,8 +10,11 @@ from callable_admin.audit.models import AuditEntry
 
 SECRET_FIELDS = {"password", "token", "access_token", "refresh_token", "secret", "authToken"}
 # Any field whose name says it holds a credential, however an upstream spells it.
-SECRET_NAME = re.compile(r"pass(word|wd|phrase)?$|secret|token|api_?key|credential|"
-                         r"authorization|private_?key|signature|^sig$|^key$", re.IGNORECASE)
+SECRET_NAME = re.compile(
+    r"pass(word|wd|phrase)?$|secret|token|api_?key|credential|"
+    r"authorization|private_?key|signature|^sig$|^key$",
+    re.IGNORECASE,
+)
 MASK = "•••"
 
 
@@ -66,8 +69,16 @@ def changed_fields(before: dict | None, after: dict | None) -> dict:
 
 
 @contextmanager
-def audited(request, *, account_id: str, kind: str, object_id: str = "", action: str,
-            before: dict | None = None, after: dict | None = None):
+def audited(
+    request,
+    *,
+    account_id: str,
+    kind: str,
+    object_id: str = "",
+    action: str,
+    before: dict | None = None,
+    after: dict | None = None,
+):
     entry = AuditEntry(
         user=request.user if request.user.is_authenticated else None,
         username=getattr(request.user, "upstream_username", ""),

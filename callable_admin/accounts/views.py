@@ -1,0 +1,658 @@
+"""The account pages: find an account, see it whole, change its address, trunks and hooks."""
+
+import json
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from callable_admin.accounts import routes
+from callable_admin.accounts.conflicts import (
+    ABSENT,
+    Merge,
+    Original,
+    blank,
+    merge,
+    read_original,
+    sign_original,
+)
+from callable_admin.accounts.forms import AddressForm, HookForm, TrunkForm, UpstreamObjectForm
+from callable_admin.accounts.search import matching_accounts
+from callable_admin.api.client import gather
+from callable_admin.api.errors import (
+    SessionExpired,
+    UpstreamError,
+    UpstreamMethodNotAllowed,
+    UpstreamNotFound,
+    UpstreamRejected,
+)
+from callable_admin.audit.record import audited, redact
+from callable_admin.forms import save_or_explain
+from callable_admin.signin.roles import admin_required, admin_required_for_writes
+from flows import graph
+
+ACCOUNTS_PER_PAGE = 50
+READ = ("GET", "HEAD")
+READ_OR_WRITE = ("GET", "HEAD", "POST")
+
+
+def _section(result: object) -> tuple[object, UpstreamError | None]:
+    """A read run with `gather(tolerate=True)`: (its value, None) or (None, the error to show
+    in its section). A dead session or a bug is not a section's business: it rises."""
+    if isinstance(result, UpstreamError) and not isinstance(result, SessionExpired):
+        return None, result
+    if isinstance(result, BaseException):
+        raise result
+    return result, None
+
+
+# Finding and seeing an account
+
+
+@require_http_methods(READ)
+@vary_on_headers("HX-Request")
+def account_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    accounts = request.callable.accounts()
+    found = matching_accounts(accounts, query)
+    page = Paginator(found, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    template = "accounts/list.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"  # live search swaps only the results
+    return render(
+        request,
+        template,
+        {"query": query, "page": page, "found": len(found), "total": len(accounts)},
+    )
+
+
+@require_http_methods(READ)
+def overview(request: HttpRequest, account_id: str) -> HttpResponse:
+    api = request.callable
+    # All six reads at once: the page costs about one upstream round trip.
+    results = gather(
+        lambda: api.account(account_id),
+        lambda: api.address(account_id),
+        lambda: api.ddis(account_id),
+        lambda: api.trunks(account_id),
+        lambda: api.hooks(account_id),
+        lambda: api.devices(account_id),
+        tolerate=True,
+    )
+    if isinstance(results[0], BaseException):
+        raise results[0]  # no account, no page
+    account = results[0]
+    address, address_error = _section(results[1])
+    ddis, ddis_error = _section(results[2])
+    trunks, trunks_error = _section(results[3])
+    hooks, hooks_error = _section(results[4])
+    devices, devices_error = _section(results[5])
+    flow = graph.parse(devices or [], ddis or [], trunks or [])
+    context = {
+        "account": account,
+        "tab": "overview",
+        "details": [
+            (name, _shown(redact(name, value)))
+            for name, value in account.items()
+            if name not in ("id", "name", "mbn", "domain")
+        ],
+        "address": address,
+        "address_error": address_error,
+        "ddis_error": ddis_error or devices_error,
+        "ddi_routes": routes.ddi_routes(ddis, flow) if ddis is not None else [],
+        "trunks_error": trunks_error,
+        "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunks or []],
+        "hooks_error": hooks_error,
+        "flow_hooks": [h for h in hooks or [] if str(h.get("app", "")).startswith("flow.")],
+        "event_hooks": [h for h in hooks or [] if str(h.get("app", "")).startswith("event.")],
+        "other_hooks": [
+            h for h in hooks or [] if not str(h.get("app", "")).startswith(("flow.", "event."))
+        ],
+        "devices_error": devices_error,
+        "device_count": len(flow.devices),
+        "device_types": routes.devices_by_type(flow),
+    }
+    return render(request, "accounts/overview.html", context)
+
+
+@require_http_methods(READ)
+def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
+    api = request.callable
+    account, numbers, devices = gather(
+        lambda: api.account(account_id),
+        lambda: api.ddis(account_id),
+        lambda: api.devices(account_id),
+    )
+    flow = graph.parse(devices, numbers)
+    ddi_routes = routes.ddi_routes(numbers, flow)
+    return render(
+        request,
+        "accounts/ddis.html",
+        {
+            "account": account,
+            "tab": "ddis",
+            "routes": ddi_routes,
+            "problems": sum(1 for route in ddi_routes if route.problem),
+        },
+    )
+
+
+def _shown(value: object) -> str:
+    """Any upstream value as text: strings as they are, anything else as compact JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+# Changing things: the one save path of every edit form
+
+
+def _heading(account_id: str, original: Original | None) -> dict:
+    # A form re-shown after bad input costs no upstream call: the name came with the form.
+    return {"id": account_id, "name": original.account_name if original else ""}
+
+
+def _edit_form(
+    form_class: type[UpstreamObjectForm], *, kind: str, account: dict, object_id: str, stored: dict
+) -> UpstreamObjectForm:
+    form = form_class(stored=stored)
+    form.initial["original"] = sign_original(
+        kind, account["id"], object_id, str(account.get("name") or ""), form.values()
+    )
+    return form
+
+
+def _bound_form(
+    request: HttpRequest,
+    form_class: type[UpstreamObjectForm],
+    *,
+    kind: str,
+    account_id: str,
+    object_id: str,
+) -> tuple[UpstreamObjectForm, Original | None]:
+    original = read_original(request.POST.get("original"), kind, account_id, object_id)
+    form = form_class(request.POST, stored=original.values if original else None)
+    return form, original
+
+
+def _choices_made(request: HttpRequest, form: UpstreamObjectForm) -> bool:
+    """After a conflict, each disputed field needs the user's pick (the radios are required)."""
+    missing = [
+        name
+        for name in request.POST.getlist("conflicting")
+        if name in form.fields and name not in request.POST
+    ]
+    for name in missing:
+        form.add_error(name, "Choose your value or theirs.")
+    return not missing
+
+
+def _save_changes(
+    request: HttpRequest,
+    form: UpstreamObjectForm,
+    original: Original | None,
+    *,
+    kind: str,
+    account_id: str,
+    object_id: str,
+    read: Callable[[], dict],
+    write: Callable[[dict], None],
+) -> tuple[bool, int, Merge | None]:
+    """Read the object again, merge this user's changes into it, and write it back whole unless
+    a colleague changed the same fields meanwhile. Upstream trouble lands on the form."""
+
+    def save() -> Merge:
+        current = read()
+        merged = merge(
+            current, original.values if original else None, form.api_values(), form.changed_fields()
+        )
+        if merged.conflicts or merged.document == current:
+            return merged
+        with audited(
+            request,
+            account_id=account_id,
+            kind=kind,
+            object_id=object_id,
+            action="update",
+            before=current,
+            after=merged.document,
+        ):
+            write(merged.document)
+        return merged
+
+    return save_or_explain(form, save)
+
+
+def _save_edit(
+    request: HttpRequest,
+    form_class: type[UpstreamObjectForm],
+    *,
+    kind: str,
+    account_id: str,
+    object_id: str,
+    read: Callable[[], dict],
+    write: Callable[[dict], None],
+    show: Callable[[dict, UpstreamObjectForm, int], HttpResponse],
+    done: str,
+) -> HttpResponse:
+    """The POST of every edit form: bad input (400), the upstream's refusal or failure on the
+    form, a conflict to settle (409), or saved and back to the page (POST/redirect/GET)."""
+    form, original = _bound_form(
+        request, form_class, kind=kind, account_id=account_id, object_id=object_id
+    )
+    account = _heading(account_id, original)
+    if not (form.is_valid() and _choices_made(request, form)):
+        return show(account, form, 400)
+    saved, status, merged = _save_changes(
+        request,
+        form,
+        original,
+        kind=kind,
+        account_id=account_id,
+        object_id=object_id,
+        read=read,
+        write=write,
+    )
+    if not saved:
+        return show(account, form, status)
+    if merged.conflicts:
+        settle = _conflict_form(
+            form_class, merged, form, kind=kind, account=account, object_id=object_id
+        )
+        return show(account, settle, 409)
+    if merged.document == merged.current:
+        messages.info(request, "Nothing to save: these are already the current values.")
+    else:
+        messages.success(request, done)
+    return redirect(request.path)
+
+
+def _conflict_form(
+    form_class: type[UpstreamObjectForm],
+    merged: Merge,
+    mine: UpstreamObjectForm,
+    *,
+    kind: str,
+    account: dict,
+    object_id: str,
+) -> UpstreamObjectForm:
+    """The form again: my changes merged into their object, the disputed fields as a choice,
+    and their object as the new original so that saving the choice goes through."""
+    form = form_class(stored=merged.document)
+    form.allow(merged.current)
+    form.initial["original"] = sign_original(
+        kind,
+        account["id"],
+        object_id,
+        str(account.get("name") or ""),
+        form_class(stored=merged.current).values(),
+    )
+    mine_values = mine.api_values()
+    for name in merged.conflicts:
+        form.conflicts[name] = {
+            "mine": _form_value(mine_values[name]),
+            "mine_label": form.display(name, mine_values[name]),
+            "theirs": _form_value(merged.current.get(name)),
+            "theirs_label": form.display(name, merged.current.get(name)),
+        }
+    return form
+
+
+def _form_value(value: object) -> str:
+    return "" if blank(value) else str(value)
+
+
+def _other_fields(document: dict, form_class: type[UpstreamObjectForm]) -> list[tuple[str, str]]:
+    """Fields the form does not edit: shown, and sent back exactly as they are."""
+    shown = set(form_class.api_field_names()) | {"id"}
+    return [
+        (name, _shown(redact(name, value))) for name, value in document.items() if name not in shown
+    ]
+
+
+# Address
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required_for_writes
+def address(request: HttpRequest, account_id: str) -> HttpResponse:
+    api = request.callable
+    if request.method == "POST":
+        return _save_edit(
+            request,
+            AddressForm,
+            kind="address",
+            account_id=account_id,
+            object_id="",
+            read=lambda: api.address(account_id),
+            write=lambda document: api.put_address(account_id, document),
+            show=lambda account, form, status: _address_page(request, account, form, status=status),
+            done="Address saved.",
+        )
+    account, stored = gather(lambda: api.account(account_id), lambda: api.address(account_id))
+    form = _edit_form(AddressForm, kind="address", account=account, object_id="", stored=stored)
+    return _address_page(request, account, form, stored=stored)
+
+
+def _address_page(request, account, form, *, status=200, stored=None) -> HttpResponse:
+    return render(
+        request,
+        "accounts/address.html",
+        {
+            "account": account,
+            "tab": "address",
+            "form": form,
+            "address": stored,
+            "other_fields": _other_fields(stored, AddressForm) if stored is not None else None,
+        },
+        status=status,
+    )
+
+
+# Trunks
+
+
+@require_http_methods(READ)
+def trunks(request: HttpRequest, account_id: str) -> HttpResponse:
+    api = request.callable
+    account, trunk_list, devices = gather(
+        lambda: api.account(account_id),
+        lambda: api.trunks(account_id),
+        lambda: api.devices(account_id),
+    )
+    flow = graph.parse(devices)
+    return render(
+        request,
+        "accounts/trunks.html",
+        {
+            "account": account,
+            "tab": "trunks",
+            "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunk_list],
+        },
+    )
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required
+def trunk_new(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _create(
+        request,
+        account_id,
+        kind="trunk",
+        form_class=TrunkForm,
+        initial={
+            "port": 5060,
+            "vendor": "generic",
+            "callerFormat": "national",
+            "calledFormat": "national",
+        },
+        create=request.callable.create_trunk,
+        template="accounts/trunk.html",
+        done="Trunk added.",
+    )
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required_for_writes
+def trunk(request: HttpRequest, account_id: str, trunk_id: str) -> HttpResponse:
+    api = request.callable
+    context = {"tab": "trunks", "object_id": trunk_id}
+    if request.method == "POST":
+        return _save_edit(
+            request,
+            TrunkForm,
+            kind="trunk",
+            account_id=account_id,
+            object_id=trunk_id,
+            read=lambda: api.trunk(account_id, trunk_id),
+            write=lambda document: api.update_trunk(account_id, trunk_id, document),
+            show=lambda account, form, status: _page(
+                request, "accounts/trunk.html", account, form, context, status=status
+            ),
+            done="Trunk saved.",
+        )
+    account, stored, devices = gather(
+        lambda: api.account(account_id),
+        lambda: api.trunk(account_id, trunk_id),
+        lambda: api.devices(account_id),
+        tolerate=True,
+    )
+    for result in (account, stored):
+        if isinstance(result, BaseException):
+            raise result
+    devices, devices_error = _section(devices)
+    form = _edit_form(TrunkForm, kind="trunk", account=account, object_id=trunk_id, stored=stored)
+    context.update(
+        stored=stored,
+        other_fields=_other_fields(stored, TrunkForm),
+        used_by=routes.gateways_using(graph.parse(devices or []), trunk_id),
+        devices_error=devices_error,
+    )
+    return _page(request, "accounts/trunk.html", account, form, context)
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required
+def trunk_delete(request: HttpRequest, account_id: str, trunk_id: str) -> HttpResponse:
+    api = request.callable
+    account, stored, devices = gather(
+        lambda: api.account(account_id),
+        lambda: api.trunk(account_id, trunk_id),
+        lambda: api.devices(account_id),
+    )
+    used_by = routes.gateways_using(graph.parse(devices), trunk_id)
+    return _remove(
+        request,
+        account,
+        stored,
+        used_by,
+        kind="trunk",
+        object_id=trunk_id,
+        delete=lambda: api.delete_trunk(account_id, trunk_id),
+        page="accounts:trunk",
+        listing="accounts:trunks",
+    )
+
+
+# Hooks
+
+
+@require_http_methods(READ)
+def hooks(request: HttpRequest, account_id: str) -> HttpResponse:
+    api = request.callable
+    account, hook_list = gather(lambda: api.account(account_id), lambda: api.hooks(account_id))
+    return render(
+        request,
+        "accounts/hooks.html",
+        {
+            "account": account,
+            "tab": "hooks",
+            "flow_hooks": [h for h in hook_list if str(h.get("app", "")).startswith("flow.")],
+            "event_hooks": [h for h in hook_list if str(h.get("app", "")).startswith("event.")],
+            "other_hooks": [
+                h for h in hook_list if not str(h.get("app", "")).startswith(("flow.", "event."))
+            ],
+        },
+    )
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required
+def hook_new(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _create(
+        request,
+        account_id,
+        kind="hook",
+        form_class=HookForm,
+        initial={"app": "event.generic", "method": "POST", "authType": "DISABLED", "priority": 10},
+        create=request.callable.create_hook,
+        template="accounts/hook.html",
+        done="Hook added.",
+    )
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required_for_writes
+def hook(request: HttpRequest, account_id: str, hook_id: str) -> HttpResponse:
+    api = request.callable
+    context = {"tab": "hooks", "object_id": hook_id}
+    if request.method == "POST":
+        return _save_edit(
+            request,
+            HookForm,
+            kind="hook",
+            account_id=account_id,
+            object_id=hook_id,
+            read=lambda: api.hook(account_id, hook_id),
+            write=lambda document: api.update_hook(account_id, hook_id, document),
+            show=lambda account, form, status: _page(
+                request, "accounts/hook.html", account, form, context, status=status
+            ),
+            done="Hook saved.",
+        )
+    account, stored, devices = gather(
+        lambda: api.account(account_id),
+        lambda: api.hook(account_id, hook_id),
+        lambda: api.devices(account_id),
+        tolerate=True,
+    )
+    for result in (account, stored):
+        if isinstance(result, BaseException):
+            raise result
+    devices, devices_error = _section(devices)
+    form = _edit_form(HookForm, kind="hook", account=account, object_id=hook_id, stored=stored)
+    context.update(
+        stored=stored,
+        other_fields=_other_fields(stored, HookForm),
+        used_by=routes.devices_naming(graph.parse(devices or []), hook_id),
+        devices_error=devices_error,
+    )
+    return _page(request, "accounts/hook.html", account, form, context)
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required
+def hook_delete(request: HttpRequest, account_id: str, hook_id: str) -> HttpResponse:
+    api = request.callable
+    account, stored, devices = gather(
+        lambda: api.account(account_id),
+        lambda: api.hook(account_id, hook_id),
+        lambda: api.devices(account_id),
+    )
+    used_by = routes.devices_naming(graph.parse(devices), hook_id)
+    return _remove(
+        request,
+        account,
+        stored,
+        used_by,
+        kind="hook",
+        object_id=hook_id,
+        delete=lambda: api.delete_hook(account_id, hook_id),
+        page="accounts:hook",
+        listing="accounts:hooks",
+    )
+
+
+# Shared by trunks and hooks
+
+
+def _page(request, template, account, form, context, *, status=200) -> HttpResponse:
+    return render(request, template, {**context, "account": account, "form": form}, status=status)
+
+
+def _create(
+    request: HttpRequest,
+    account_id: str,
+    *,
+    kind: str,
+    form_class: type[UpstreamObjectForm],
+    initial: dict,
+    create: Callable[[str, dict], object],
+    template: str,
+    done: str,
+) -> HttpResponse:
+    context = {"tab": f"{kind}s", "object_id": None}
+    if request.method == "POST":
+        form, original = _bound_form(
+            request, form_class, kind=kind, account_id=account_id, object_id="new"
+        )
+        account = _heading(account_id, original)
+        if not form.is_valid():
+            return _page(request, template, account, form, context, status=400)
+        document = {name: value for name, value in form.api_values().items() if value is not ABSENT}
+
+        def save():
+            with audited(
+                request, account_id=account_id, kind=kind, action="create", after=document
+            ) as entry:
+                created = create(account_id, document)
+                entry.object_id = created.id or ""
+            return created
+
+        saved, status, created = save_or_explain(form, save)
+        if not saved:
+            return _page(request, template, account, form, context, status=status)
+        messages.success(request, done)
+        if created.id:
+            return redirect(f"accounts:{kind}", account_id, created.id)
+        return redirect(f"accounts:{kind}s", account_id)
+    account = request.callable.account(account_id)
+    form = form_class(initial=initial)
+    form.initial["original"] = sign_original(
+        kind, account_id, "new", str(account.get("name") or ""), None
+    )
+    return _page(request, template, account, form, context)
+
+
+def _remove(
+    request: HttpRequest,
+    account: dict,
+    stored: dict,
+    used_by: list,
+    *,
+    kind: str,
+    object_id: str,
+    delete: Callable[[], None],
+    page: str,
+    listing: str,
+) -> HttpResponse:
+    """GET: what removing it would break. POST: remove it, or say why the upstream would not."""
+    refusal = None
+    if request.method == "POST":
+        try:
+            with audited(
+                request,
+                account_id=account["id"],
+                kind=kind,
+                object_id=object_id,
+                action="delete",
+                before=stored,
+            ):
+                delete()
+        except (UpstreamNotFound, UpstreamMethodNotAllowed):
+            # The API documents no DELETE: a 404/405 means it does not remove these.
+            messages.warning(request, f"The Callable API does not remove {kind}s.")
+            return redirect(page, account["id"], object_id)
+        except UpstreamRejected as exc:
+            refusal = exc.message
+        else:
+            messages.success(request, f"{kind.capitalize()} removed.")
+            return redirect(listing, account["id"])
+    return render(
+        request,
+        "accounts/remove.html",
+        {
+            "account": account,
+            "tab": f"{kind}s",
+            "kind": kind,
+            "stored": stored,
+            "used_by": used_by,
+            "refusal": refusal,
+            "object_id": object_id,
+            "back": reverse(page, args=[account["id"], object_id]),
+        },
+        status=409 if refusal else 200,
+    )
