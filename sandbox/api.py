@@ -215,6 +215,9 @@ class App:
         self.store = store
         self.clock = clock
         self.stopping = stopping or threading.Event()
+        # Set (and replaced) by a reset: requests asleep in a fault end unanswered and unlogged,
+        # so a hang from one test cannot land in the next test's data or log.
+        self.interrupt = threading.Event()
         self.tokens = Tokens(store, clock)
         self.faults = Faults(faults)
         errors = self._config_errors(
@@ -272,9 +275,10 @@ class App:
     def _serve_api(self, request: Request) -> Response:
         started = time.perf_counter()
         call = Call(request)
+        interrupt = self.interrupt
         plan = self.faults.plan(request.method, request.path)
         if plan.delay:
-            self.stopping.wait(plan.delay)
+            interrupt.wait(plan.delay)
         if plan.action == "drop":
             response = Response(0, drop=True)
         elif plan.action == "non_json":
@@ -286,8 +290,8 @@ class App:
             )
         else:
             if plan.action == "hang":
-                self.stopping.wait(plan.hang_seconds)
-            if self.stopping.is_set():
+                interrupt.wait(plan.hang_seconds)
+            if self.stopping.is_set() or interrupt.is_set():
                 return Response(0, drop=True)
             response = self._dispatch(API_ROUTES, call)
         self._record(call, response, plan.action, time.perf_counter() - started)
@@ -660,6 +664,8 @@ class App:
 
     def reset(self) -> None:
         """Seeded data back, faults and config as at start, request log and calls cleared."""
+        interrupted, self.interrupt = self.interrupt, threading.Event()
+        interrupted.set()
         self.store.load(list(seed.rows()))
         self.faults.restore()
         self.config = dict(self._initial_config)

@@ -303,6 +303,7 @@ ERRORS = {
     "404": "No such account or object in the user's organisation",
     "405": "Method not allowed on this path (see the Allow header)",
     "409": "The object is still referred to by a device",
+    "413": "Request body over 1 MiB",
 }
 
 
@@ -325,7 +326,7 @@ NO_CONTENT = {"description": "Done, no content"}
 
 
 def responses(success: dict[str, dict], *codes: str) -> dict:
-    return {**success, **{code: error(code) for code in ("401", "405", *codes)}}
+    return {**success, **{code: error(code) for code in ("401", "405", "413", *codes)}}
 
 
 def parameter(name: str, example: str, description: str) -> dict:

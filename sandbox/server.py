@@ -206,7 +206,8 @@ class Sandbox:
         if self._stopped:
             return
         self._stopped = True
-        self.app.stopping.set()  # wakes requests sleeping in latency or hang faults
+        self.app.stopping.set()
+        self.app.interrupt.set()  # wakes requests sleeping in latency or hang faults
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd.close_connections()
