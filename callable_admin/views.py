@@ -9,7 +9,6 @@ from callable_admin.api.client import gather, transport
 from callable_admin.api.errors import Unauthorized, UpstreamError
 from callable_admin.api.transport import api_path
 
-
 HOME_ACCOUNTS = 24  # the rest are one click away, on the searchable list
 
 

@@ -81,8 +81,11 @@ def _trace_context(flow: Flow, ddi_id: str, outcome: str, picks: dict[str, str])
         step = {"device": device, "type": type_label(device.type), "port": port,
                 "port_label": port_label(port) if port else "", "choices": []}
         if device.type == SIP_GATEWAY:
-            chosen = picks.get(device_id, outcome)
-            step["choices"] = [(label, label, label == chosen) for label in GATEWAY_OUTCOMES]
+            # An empty first choice follows the form's outcome: a select left at a concrete value
+            # would be sent back with every later change and pin the gateway to it.
+            chosen = picks.get(device_id) if picks.get(device_id) in GATEWAY_OUTCOMES else ""
+            step["choices"] = [("", f"{outcome} (as above)", not chosen)] + [
+                (label, label, label == chosen) for label in GATEWAY_OUTCOMES]
         elif len(links) > 1:
             taken = next((link.path for link in result.links if link.source == device_id), None)
             step["choices"] = [(link.path, link.label or port_label(link.port), link.path == taken)
@@ -101,6 +104,11 @@ def _trace_context(flow: Flow, ddi_id: str, outcome: str, picks: dict[str, str])
     }
 
 
+# Where the canvas's SVG goes in the rendered page. At 1,000 devices the SVG is over a megabyte:
+# spliced in once, as bytes, it is not copied through every level of the template (~15 ms).
+SVG_SLOT = "<!--flow-svg-->"
+
+
 def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     loaded = _load(request, account_id)
     flow = loaded.flow
@@ -112,7 +120,7 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     context = {
         "account": loaded.account,
         "tab": "flow",
-        "svg": mark_safe(svg),  # built by flows.svg, which escapes every upstream value
+        "svg": mark_safe(SVG_SLOT),
         "findings": [(finding, _device_name(flow, finding.device_id)) for finding in loaded.findings],
         "counts": counts,
         "device_count": len(flow.devices),
@@ -123,7 +131,12 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
         "outcome": outcome,
         **_trace_context(flow, ddi_id, outcome, picks),
     }
-    return render(request, "flows/canvas.html", context)
+    response = render(request, "flows/canvas.html", context)
+    before, slot, after = response.content.partition(SVG_SLOT.encode())
+    if slot:
+        # built by flows.svg, which escapes every upstream value
+        response.content = b"".join((before, svg.encode(), after))
+    return response
 
 
 def trace_view(request: HttpRequest, account_id: str) -> HttpResponse:
@@ -190,7 +203,7 @@ def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
     placed = _layout(account_id, loaded.flow)
     body = {
         "account": account_id,
-        "devices": [{k: d.raw[k] for k in ("id","type","name","extension", d.settings_key) if k in d.raw} for d in loaded.flow.devices.values()],  # exactly as the upstream sent them
+        "devices": loaded.devices,  # exactly as the upstream sent them
         "layout": {device_id: {"x": x, "y": y} for device_id, (x, y) in placed.positions.items()},
     }
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})

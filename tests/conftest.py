@@ -6,6 +6,7 @@ import re
 import pytest
 import requests
 from django.core.cache import cache
+
 from sandbox.server import start
 
 DARREN = "5554872eb0731b38efa4d444"

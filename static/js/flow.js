@@ -13,10 +13,28 @@
   svg.removeAttribute("viewBox");
   svg.removeAttribute("width");
   svg.removeAttribute("height");
+  // Chromium makes the SVG itself a tab stop; Tab should go from the canvas straight to a card.
+  svg.setAttribute("tabindex", "-1");
+  // Every link under every card: drawn after a card, a link would cross its text.
+  const under = document.createDocumentFragment();
+  viewport.querySelectorAll(":scope > g.out").forEach((group) => under.appendChild(group));
+  viewport.prepend(under);
+  // A lit link is drawn twice as thick; its arrowhead, sized by stroke width, must not double.
+  const arrow = svg.querySelector("marker#ah");
+  if (arrow) {
+    const lit = arrow.cloneNode(true);
+    lit.id = "ah-on";
+    lit.setAttribute("markerWidth", "4");
+    lit.setAttribute("markerHeight", "4");
+    arrow.after(lit);
+  }
   let view = { x: 0, y: 0, k: 1 };
   let selected = null;
+  // Once a person has moved the view, a resize must not take it from them.
+  let moved = false;
 
   function apply() {
+    moved = true;
     viewport.setAttribute("transform", `translate(${view.x.toFixed(1)},${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
   }
   function zoomAt(factor, cx, cy) {
@@ -40,7 +58,7 @@
   function fitTo(nodes) {
     if (!nodes.length) return;
     const xs = nodes.map((n) => origin(n)[0]), ys = nodes.map((n) => origin(n)[1]);
-    const x0 = Math.min(...xs), y0 = Math.min(...ys), w = Math.max(...xs) - x0 + 260, h = Math.max(...ys) - y0 + 110;
+    const x0 = Math.min(...xs), y0 = Math.min(...ys), w = Math.max(...xs) - x0 + 360, h = Math.max(...ys) - y0 + 110;
     view.k = Math.min(1, Math.max(0.05, Math.min(stage.clientWidth / w, stage.clientHeight / h)));
     view.x = (stage.clientWidth - w * view.k) / 2 - (x0 - 20) * view.k;
     view.y = (stage.clientHeight - h * view.k) / 2 - (y0 - 20) * view.k;
@@ -191,6 +209,10 @@
         if (own ? own === path : link.dataset.port === port) {
           link.classList.add("on-path");
           link.parentNode.classList.add("on-path");
+          // its label, and the terminal it ends at, follow it in the markup
+          let next = link.nextElementSibling;
+          if (next && next.matches("text.pl")) { next.classList.add("on-path"); next = next.nextElementSibling; }
+          if (next && next.matches("g.terminal, g.missing")) next.classList.add("on-path");
         }
       });
     });
@@ -204,23 +226,34 @@
     }
   });
 
-  // Start where a person starts reading: the whole flow if it is legible, else its first start.
+  // Start where a person starts reading: the whole flow if it is legible, else its first start,
+  // with the cards beside and above it that fit on the screen.
   function initialView() {
     fit();
-    if (view.k >= 0.55) return;
-    const first = svg.querySelector("g.t-route-start") || svg.querySelector("g.device");
-    view.k = 0.7;
-    view.x = 16;
-    view.y = 16;
-    if (first) {
-      const [x, y] = origin(first);
-      view.x = 16 - x * view.k;
-      view.y = 16 - y * view.k;
+    if (view.k < 0.55) {
+      const first = svg.querySelector("g.t-route-start") || svg.querySelector("g.device");
+      view.k = 0.7;
+      view.x = 16;
+      view.y = 16;
+      if (first) {
+        const [x, y] = origin(first);
+        // cards up to a screen to the right and a third of a screen higher: the start stays near the top
+        const right = x + stage.clientWidth / view.k, ceiling = y - stage.clientHeight / view.k / 3;
+        let top = y;
+        svg.querySelectorAll("g.device").forEach((node) => {
+          const [nx, ny] = origin(node);
+          if (nx >= x && nx < right && ny < top && ny >= ceiling) top = ny;
+        });
+        view.x = 16 - x * view.k;
+        // room above the top card for a link that loops over it
+        view.y = 16 - (top - 40) * view.k;
+      }
+      apply();
     }
-    apply();
+    moved = false;
   }
   showTab(document.querySelector("#trace-result .trace-result") ? "trace" : "findings");
   initialView();
   showTrace();
-  new ResizeObserver(() => { if (!selected && !svg.classList.contains("tracing")) initialView(); }).observe(stage);
+  new ResizeObserver(() => { if (!moved) initialView(); }).observe(stage);
 })();
