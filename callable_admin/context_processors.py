@@ -1,7 +1,7 @@
 def dashboard(request):
-    grant = getattr(request, "grant", None)
+    user = getattr(request, "user", None)
     return {
-        "organisation_name": grant.user.organisation_name if grant else "",
+        "organisation_name": getattr(user, "organisation_name", ""),
         "roles": getattr(request, "roles", []),
         "is_admin": getattr(request, "is_admin", False),
         "can_call": getattr(request, "can_call", False),

@@ -134,7 +134,7 @@ if env("PYTEST_XDIST_WORKER", default="") and "redis" in CACHES["default"]["BACK
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True  # the idle clock restarts with every request
+SESSION_SAVE_EVERY_REQUEST = False  # the sign-in middleware renews the idle clock each minute
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS_ONLY

@@ -221,3 +221,13 @@ def test_two_processes_sharing_redis_refresh_once(sandbox, tmp_path):
     tokens = {t for r in results for t in r["tokens"]}
     assert len(tokens) == 1 and answer["access_token"] not in tokens
     assert len(sandbox.refreshes()) == 1
+
+
+@pytest.mark.django_db
+def test_the_idle_clock_is_renewed_once_a_minute_not_on_every_request(client, sandbox, later):
+    sign_in(client, "demo")
+    assert "sessionid" in client.get("/").cookies  # first request: renewed
+    assert "sessionid" not in client.get("/").cookies  # seconds later: no session write
+    later(61)
+    renewed = client.get("/").cookies["sessionid"]
+    assert int(renewed["max-age"]) == 30 * 60

@@ -14,6 +14,8 @@ from callable_admin.signin.models import TokenGrant
 from callable_admin.signin.tokens import GrantTokens
 
 GRANT_KEY = "callable_grant"
+TOUCHED_KEY = "callable_touched"
+TOUCH_EVERY = 60  # seconds
 
 
 def sign_in_redirect(request, message: str | None = None) -> HttpResponse:
@@ -58,9 +60,13 @@ class UpstreamSessionMiddleware:
             request.roles = list(grant.roles)
             request.is_admin = settings.ROLE_ADMIN in grant.roles
             request.can_call = settings.ROLE_VOICE in grant.roles
-            # Idle timeout, but never past the refresh token's death.
-            remaining = int(grant.refresh_expires - clock.now())
-            request.session.set_expiry(max(1, min(settings.SESSION_IDLE_SECONDS, remaining)))
+            # Idle timeout, but never past the refresh token's death. The session is written at
+            # most once a minute for it, not on every request.
+            now = clock.now()
+            if now - request.session.get(TOUCHED_KEY, 0) >= TOUCH_EVERY:
+                request.session[TOUCHED_KEY] = now
+                remaining = int(grant.refresh_expires - now)
+                request.session.set_expiry(max(1, min(settings.SESSION_IDLE_SECONDS, remaining)))
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
