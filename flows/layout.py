@@ -1,10 +1,14 @@
-"""Deterministic layered layout of a flow, left to right: starts in the first column.
+"""Deterministic layered layout of a flow, a band per entry point, bands packed into a grid.
 
-Layers are longest paths from the starts over the links that remain once the back edges of an
-iterative depth-first search are set aside; devices no start reaches get their own band below,
-layered from their own roots. Terminals are not shared nodes: each link to a terminal (and each
-dangling link) gets a small marker right after its source card. Order within a layer comes from
-a few barycentre sweeps; each card then sits level with its callers where the layer has room.
+A band is a start and the devices it reaches that no earlier start (in start order) reached;
+devices no start reaches make bands of their own at the end, one per root. Each band is laid out
+left to right, its start in its first column: layers are longest paths from the band's root over
+the band's links that remain once the back edges of an iterative depth-first search are set
+aside, order within a layer comes from a few barycentre sweeps, and each card then sits level with
+its callers where the layer has room. The bands' rectangles are then packed in band order into
+rows ("shelves"), a row wrapping at a width chosen to keep the whole drawing near a landscape
+screen's 16:10; links between bands are drawn like any other. Terminals are not shared nodes:
+each link to a terminal (and each dangling link) gets a small marker right after its source card.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ TERM_PITCH = 24
 SWEEPS = 4
 # every card top is on this grid, so cards line up across layers
 GRID = 24
+# the screen shape the whole drawing is packed for (width / height), and the row widths tried (as
+# multiples of the width a perfect packing would need); the first of equally good ones wins
+ASPECT = 1.6
+ROW_WIDTHS = (1.0, 0.8, 0.9, 1.1, 1.25, 1.4, 1.6)
 # pinned positions are clamped here: an editor never needs a canvas wider than this
 MAX_COORD = 1_000_000
 
@@ -43,7 +51,7 @@ class Layout:
     terminals: list[tuple[Link, int, int]]
     width: int
     height: int
-    # device id -> column, as computed (pinned devices keep theirs)
+    # device id -> column within its band, as computed (pinned devices keep theirs)
     layers: dict[str, int] = field(default_factory=dict)
     # depth-first reading order, starts first: linked devices sit close together in it
     order: list[str] = field(default_factory=list)
@@ -80,35 +88,47 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
     successors = [list(dict.fromkeys(targets)) for targets in successors]
     heights = [_snap_up(max(CARD_H, _marker_column(n))) for n in markers]
 
+    # a band per start, in start order: the start and what it reaches that no earlier start did
+    band_of = [-1] * count
     is_start = [False] * count
     starts = [index[start_id] for start_id in flow.starts]
     for start in starts:
         is_start[start] = True
-    reachable = flow.reachable
-    in_band_a = [device_id in reachable for device_id in ids]
+    bands: list[tuple[int, list[int]]] = []
+    for start in starts:
+        bands.append((start, _claim(start, successors, band_of, is_start, len(bands))))
+    # then a band per root of the devices no start reaches
+    unreached = [node for node in range(count) if band_of[node] == -1]
+    for root in _orphan_roots(unreached, successors, band_of):
+        if band_of[root] == -1:
+            bands.append((root, _claim(root, successors, band_of, is_start, len(bands))))
 
     layer_of = [0] * count
     top = [0.0] * count
     visited = [0] * count
     reading: list[int] = []
-    bottom = MARGIN - BAND_GAP
-    for band, roots in (
-        (in_band_a, starts),
-        ([not flag for flag in in_band_a], None),
-    ):
-        members = [node for node in range(count) if band[node]]
-        if not members:
-            continue
-        if roots is None:
-            roots = _orphan_roots(members, successors, band)
+    sizes: list[tuple[int, int]] = []
+    for band, (root, members) in enumerate(bands):
         layers, callers = _layers(
-            roots, members, successors, band, is_start, visited, layer_of, reading
+            root, members, successors, band_of, band, visited, layer_of, reading
         )
-        bottom = _place(layers, callers, heights, top, bottom + BAND_GAP)
+        band_height = _place(layers, callers, heights, top, 0)
+        band_width = max(
+            layer_of[node] * (CARD_W + LAYER_GAP)
+            + CARD_W
+            + (TERM_DX + TERM_W if markers[node] else 0)
+            for node in members
+        )
+        sizes.append((band_width, band_height))
+    corners = _pack(sizes)
 
     positions: dict[str, tuple[int, int]] = {}
     for node, device_id in enumerate(ids):
-        positions[device_id] = (MARGIN + layer_of[node] * (CARD_W + LAYER_GAP), int(top[node]))
+        band_x, band_y = corners[band_of[node]]
+        positions[device_id] = (
+            MARGIN + band_x + layer_of[node] * (CARD_W + LAYER_GAP),
+            MARGIN + band_y + int(top[node]),
+        )
     for device_id, point in (pinned or {}).items():
         if device_id in positions and (fixed := _point(point)) is not None:
             positions[device_id] = fixed
@@ -154,23 +174,40 @@ def _point(point: object) -> tuple[int, int] | None:
     return coordinates[0], coordinates[1]
 
 
-def _orphan_roots(members: list[int], successors: list[list[int]], band: list[bool]) -> list[int]:
-    """Roots of the unreachable band: devices nothing in the band links to, then the rest in order
-    (the depth-first search skips those already placed, so a cycle is entered at its first device)."""
-    has_caller = set()
+def _claim(
+    root: int, successors: list[list[int]], band_of: list[int], is_start: list[bool], band: int
+) -> list[int]:
+    """Give `band` the root and every unclaimed device it reaches without passing another start
+    (each start heads its own band). Returns them, root first."""
+    band_of[root] = band
+    members = [root]
     for node in members:
         for target in successors[node]:
-            if band[target] and target != node:
+            if band_of[target] == -1 and not is_start[target]:
+                band_of[target] = band
+                members.append(target)
+    return members
+
+
+def _orphan_roots(
+    unreached: list[int], successors: list[list[int]], band_of: list[int]
+) -> list[int]:
+    """Roots of the devices no start reaches: those no other such device links to, then the rest in
+    order (each claims what it reaches, so a cycle is entered at its first unclaimed device)."""
+    has_caller = set()
+    for node in unreached:
+        for target in successors[node]:
+            if band_of[target] == -1 and target != node:
                 has_caller.add(target)
-    return [node for node in members if node not in has_caller] + members
+    return [node for node in unreached if node not in has_caller] + unreached
 
 
 def _layers(
-    roots: list[int],
+    root: int,
     members: list[int],
     successors: list[list[int]],
-    band: list[bool],
-    is_start: list[bool],
+    band_of: list[int],
+    band: int,
     visited: list[int],
     layer_of: list[int],
     preorder: list[int],
@@ -180,31 +217,28 @@ def _layers(
     first = len(preorder)
     postorder: list[int] = []
     forward: dict[int, list[int]] = {}
-    for root in roots:
-        if visited[root]:
-            continue
-        visited[root] = 1
-        preorder.append(root)
-        work = [(root, iter(successors[root]))]
-        while work:
-            node, targets = work[-1]
-            for target in targets:
-                # links into a start never pull it out of the first column
-                if not band[target] or is_start[target]:
-                    continue
-                state = visited[target]
-                if state == 1:
-                    continue
-                forward.setdefault(node, []).append(target)
-                if state == 0:
-                    visited[target] = 1
-                    preorder.append(target)
-                    work.append((target, iter(successors[target])))
-                    break
-            else:
-                work.pop()
-                visited[node] = 2
-                postorder.append(node)
+    visited[root] = 1
+    preorder.append(root)
+    work = [(root, iter(successors[root]))]
+    while work:
+        node, targets = work[-1]
+        for target in targets:
+            # a band's own links only; links into its root never pull it out of the first column
+            if band_of[target] != band:
+                continue
+            state = visited[target]
+            if state == 1:
+                continue
+            forward.setdefault(node, []).append(target)
+            if state == 0:
+                visited[target] = 1
+                preorder.append(target)
+                work.append((target, iter(successors[target])))
+                break
+        else:
+            work.pop()
+            visited[node] = 2
+            postorder.append(node)
     for node in members:
         layer_of[node] = 0
     for node in reversed(postorder):
@@ -239,6 +273,8 @@ def _sweep(
         order = range(1, len(layers)) if downward else range(len(layers) - 2, -1, -1)
         for layer_index in order:
             layer = layers[layer_index]
+            if len(layer) < 2:
+                continue
             centre: dict[int, float] = {}
             for node in layer:
                 others = neighbours.get(node)
@@ -308,3 +344,41 @@ def _resolve(wanted: list[float | None], heights: list[int]) -> list[float]:
             placed[position], placed[position - 1] + heights[position - 1] + ROW_GAP
         )
     return placed
+
+
+def _pack(sizes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Top-left corners for rectangles of these (width, height), in order, in rows left to right
+    with BAND_GAP between them: of a few row widths (never under the widest rectangle), the one
+    whose packing is drawn largest when fitted to an ASPECT screen. Rows are grid steps apart, so
+    cards stay on the grid."""
+    if not sizes:
+        return []
+    widest = max(width for width, _ in sizes)
+    area = sum((width + BAND_GAP) * (height + BAND_GAP) for width, height in sizes)
+    ideal = math.sqrt(area * ASPECT)
+    best: list[tuple[int, int]] = []
+    best_score = math.inf
+    for factor in ROW_WIDTHS:
+        corners, width, height = _shelves(sizes, max(widest, ideal * factor))
+        # the side of the ASPECT screen it fits: fitted to a screen, smaller is drawn larger
+        score = max(width / ASPECT, height)
+        if score < best_score - 1e-9:
+            best, best_score = corners, score
+    return best
+
+
+def _shelves(
+    sizes: list[tuple[int, int]], row_width: float
+) -> tuple[list[tuple[int, int]], int, int]:
+    """Shelf packing: a new row when the next rectangle would end past `row_width`."""
+    corners: list[tuple[int, int]] = []
+    x = y = row_height = width = 0
+    for band_width, band_height in sizes:
+        if x and x + band_width > row_width:
+            y += _snap_up(row_height) + BAND_GAP
+            x = row_height = 0
+        corners.append((x, y))
+        width = max(width, x + band_width)
+        row_height = max(row_height, band_height)
+        x += band_width + BAND_GAP
+    return corners, width, y + row_height

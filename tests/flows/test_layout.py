@@ -1,9 +1,22 @@
 import math
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.graph import parse
-from flows.layout import CARD_H, CARD_W, LAYER_GAP, MARGIN, ROW_GAP, TERM_DX, TERM_H, TERM_W, layout
+from flows.layout import (
+    BAND_GAP,
+    CARD_H,
+    CARD_W,
+    GRID,
+    LAYER_GAP,
+    MARGIN,
+    ROW_GAP,
+    TERM_DX,
+    TERM_H,
+    TERM_W,
+    layout,
+)
 from flows.synthetic import make_devices
 from tests.flows.builders import (
     darren_devices,
@@ -146,11 +159,11 @@ def test_each_terminal_link_gets_its_own_marker_right_after_its_card():
 
 
 def test_barycentre_sweeps_untangle_crossing_links():
-    # depth-first order puts x above y in the third column, though m2 (below m1) calls x
-    # and m1 calls y too: the sweep must swap them
+    # depth-first order puts x above y in the fourth column, though m2 (below m1) calls x
+    # and m1 calls y too: the sweep must swap them (one start, so all of it is one band)
     devices = [
-        start("s1", ["n1"], "m1"),
-        start("s2", ["n2"], "m2"),
+        start("s", ["n"], "r"),
+        menu("r", [(1, "m1"), (2, "m2")]),
         menu("m1", [(1, "x"), (2, "y")]),
         menu("m2", [(1, "x")]),
         other("x", "VOICEMAIL", "voicemail"),
@@ -159,6 +172,7 @@ def test_barycentre_sweeps_untangle_crossing_links():
 
     placed = layout(parse(devices))
 
+    assert placed.layers["x"] == placed.layers["y"] == 3
     assert placed.positions["m1"][1] < placed.positions["m2"][1]
     assert placed.positions["y"][1] < placed.positions["x"][1]
 
@@ -197,3 +211,105 @@ def test_a_two_thousand_device_chain_does_not_recurse():
     placed = layout(parse(devices))
 
     assert placed.layers["q1999"] == 2000
+
+
+@st.composite
+def random_graphs(draw):
+    """Device lists of random shape: any device may be a start, link anywhere, end in HANGUP."""
+    count = draw(st.integers(1, 40))
+    ids = [f"d{i}" for i in range(count)]
+    devices = []
+    for device_id in ids:
+        targets = draw(st.lists(st.sampled_from(ids), max_size=4))
+        if draw(st.integers(0, 3)) == 0:
+            devices.append(start(device_id, ["n"], targets[0] if targets else "HANGUP"))
+        else:
+            ends = {"onTimeout": "HANGUP"} if draw(st.booleans()) else {}
+            devices.append(menu(device_id, list(enumerate(targets, 1)), **ends))
+    return devices
+
+
+@settings(max_examples=200, deadline=None)
+@given(random_graphs())
+def test_no_two_cards_overlap_in_any_band_of_a_random_graph(devices):
+    flow = parse(devices)
+
+    placed = layout(flow)
+
+    assert_sound(flow, placed)
+    cards = sorted(placed.positions.values())
+    # sorted by x: only cards starting less than a card width to the right can overlap
+    for i, (ax, ay) in enumerate(cards):
+        for bx, by in cards[i + 1 :]:
+            if bx >= ax + CARD_W:
+                break
+            assert not (ay < by + CARD_H and by < ay + CARD_H), ((ax, ay), (bx, by))
+    for _, y in cards:
+        assert (y - MARGIN) % GRID == 0
+    again = layout(parse(devices))
+    assert (again.positions, again.terminals, again.order) == (
+        placed.positions,
+        placed.terminals,
+        placed.order,
+    )
+    for start_id in flow.starts:
+        assert placed.layers[start_id] == 0
+
+
+def test_each_start_heads_its_own_band_and_a_shared_device_stays_with_the_first():
+    devices = [
+        start("s1", ["n1"], "a"),
+        other("a", "QUEUE", "queue", onTimeout="shared"),
+        other("shared", "VOICEMAIL", "voicemail", connectTo="HANGUP"),
+        start("s2", ["n2"], "shared"),
+    ]
+
+    placed = layout(parse(devices))
+
+    assert placed.layers == {"s1": 0, "a": 1, "shared": 2, "s2": 0}
+    s1_x, s1_y = placed.positions["s1"]
+    assert (s1_x, s1_y) == (MARGIN, MARGIN)
+    assert placed.positions["shared"] == (MARGIN + 2 * COLUMN, MARGIN)
+    # s2's band is apart from s1's, not stacked in s1's first column
+    s2_x, s2_y = placed.positions["s2"]
+    assert s2_y >= MARGIN + CARD_H + BAND_GAP or s2_x >= MARGIN + 2 * COLUMN + CARD_W + BAND_GAP
+    assert placed.order == ["s1", "a", "shared", "s2"]
+
+
+def test_small_flows_keep_the_shape_they_had():
+    # as laid out before bands were packed: one band, where it always was
+    dean = layout(parse(dean_devices()))
+    assert dean.positions == {
+        "dean-start": (24, 24),
+        "dean-menu": (384, 24),
+        "dean-dispatch": (744, 24),
+        "dean-queue": (1104, 24),
+        "dean-voicemail": (1464, 24),
+    }
+    assert (dean.width, dean.height) == (1824, 120)
+    darren = layout(parse(darren_devices()))
+    gateway_id, start_id = list(darren.positions)
+    assert darren.positions == {gateway_id: (384, 24), start_id: (24, 24)}
+    assert (darren.width, darren.height) == (744, 138)
+
+
+def test_bands_of_a_large_flow_are_packed_into_a_landscape_grid():
+    for size in (300, 1000):
+        flow = parse(*make_devices(size, seed=1))
+
+        placed = layout(flow)
+
+        assert 1.0 <= placed.width / placed.height <= 2.6, (size, placed.width, placed.height)
+        # the bands sit side by side: starts are not all in one column
+        assert len({placed.positions[start_id][0] for start_id in flow.starts}) > 1
+
+
+def test_many_unconnected_devices_are_packed_not_stacked():
+    devices = [start("s", ["n"], "HANGUP")] + [
+        other(f"q{i}", "QUEUE", "queue", onTimeout="HANGUP") for i in range(100)
+    ]
+
+    placed = layout(parse(devices))
+
+    assert 1.0 <= placed.width / placed.height <= 2.6
+    assert_sound(parse(devices), placed)
