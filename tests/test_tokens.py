@@ -231,3 +231,19 @@ def test_the_idle_clock_is_renewed_once_a_minute_not_on_every_request(client, sa
     later(61)
     renewed = client.get("/").cookies["sessionid"]
     assert int(renewed["max-age"]) == 30 * 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_token_or_password_reaches_a_log_line(client, sandbox, later, caplog):
+    caplog.set_level("DEBUG")
+    sign_in(client, "demo", "1234")
+    first = TokenGrant.objects.get()
+    later(3600)
+    client.get("/")  # refreshes
+    second = TokenGrant.objects.get()
+    assert second.access_token != first.access_token
+    logged = caplog.text
+    assert "refreshed the tokens" in logged  # the refresh itself is logged, without its tokens
+    for secret in (first.access_token, first.refresh_token, second.access_token,
+                   second.refresh_token, "password=1234"):
+        assert secret not in logged
