@@ -64,3 +64,12 @@ def test_the_page_reads_account_numbers_and_devices_at_once(demo_client, sandbox
 
 def test_support_staff_see_the_numbers(support_client):
     assert "441234567891" in support_client.get(f"/accounts/{DARREN}/ddis/").content.decode()
+
+
+def test_a_routed_number_links_to_a_trace_of_its_call_and_an_idle_one_does_not(demo_client):
+    page = demo_client.get(f"/accounts/{DARREN}/ddis/").content.decode()
+    trace = f'href="/accounts/{DARREN}/flow/?ddi={ROUTED}"'
+    assert trace in row(page, ROUTED)
+    assert "Trace a call" not in row(page, IDLE)
+    canvas = demo_client.get(f"/accounts/{DARREN}/flow/?ddi={ROUTED}").content.decode()
+    assert "The call ends" in canvas
