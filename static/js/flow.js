@@ -30,6 +30,7 @@
   }
   let view = { x: 0, y: 0, k: 1 };
   let selected = null;
+  let inspectFrom = null;
   // Once a person has moved the view, a resize must not take it from them.
   let moved = false;
 
@@ -101,6 +102,7 @@
   function inspect(id) {
     const url = root.dataset.inspectorUrl.replace("DEVICE", encodeURIComponent(id));
     showTab("inspector");
+    inspectFrom = document.activeElement;
     htmx.ajax("GET", url, { target: "#inspector", swap: "innerHTML" });
   }
   function closeInspector() {
@@ -221,8 +223,9 @@
   document.body.addEventListener("htmx:afterSettle", (e) => {
     if (e.detail.target && e.detail.target.id === "trace-result") showTrace();
     if (e.detail.target && e.detail.target.id === "inspector") {
+      // Focus follows the inspector only if the person has not moved on meanwhile.
       const title = document.getElementById("inspector-title");
-      if (title) title.focus({ preventScroll: true });
+      if (title && document.activeElement === inspectFrom) title.focus({ preventScroll: true });
     }
   });
 
