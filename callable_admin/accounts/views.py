@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -398,63 +399,13 @@ def trunk_new(request: HttpRequest, account_id: str) -> HttpResponse:
 @require_http_methods(READ_OR_WRITE)
 @admin_required_for_writes
 def trunk(request: HttpRequest, account_id: str, trunk_id: str) -> HttpResponse:
-    api = request.callable
-    context = {"tab": "trunks", "object_id": trunk_id}
-    if request.method == "POST":
-        return _save_edit(
-            request,
-            TrunkForm,
-            kind="trunk",
-            account_id=account_id,
-            object_id=trunk_id,
-            read=lambda: api.trunk(account_id, trunk_id),
-            write=lambda document: api.update_trunk(account_id, trunk_id, document),
-            show=lambda account, form, status: _page(
-                request, "accounts/trunk.html", account, form, context, status=status
-            ),
-            done="Trunk saved.",
-        )
-    account, stored, devices = gather(
-        lambda: api.account(account_id),
-        lambda: api.trunk(account_id, trunk_id),
-        lambda: api.devices(account_id),
-        tolerate=True,
-    )
-    for result in (account, stored):
-        if isinstance(result, BaseException):
-            raise result
-    devices, devices_error = _section(devices)
-    form = _edit_form(TrunkForm, kind="trunk", account=account, object_id=trunk_id, stored=stored)
-    context.update(
-        stored=stored,
-        other_fields=_other_fields(stored, TrunkForm),
-        used_by=routes.gateways_using(graph.parse(devices or []), trunk_id),
-        devices_error=devices_error,
-    )
-    return _page(request, "accounts/trunk.html", account, form, context)
+    return _object_page(request, account_id, trunk_id, TRUNK)
 
 
 @require_http_methods(READ_OR_WRITE)
 @admin_required
 def trunk_delete(request: HttpRequest, account_id: str, trunk_id: str) -> HttpResponse:
-    api = request.callable
-    account, stored, devices = gather(
-        lambda: api.account(account_id),
-        lambda: api.trunk(account_id, trunk_id),
-        lambda: api.devices(account_id),
-    )
-    used_by = routes.gateways_using(graph.parse(devices), trunk_id)
-    return _remove(
-        request,
-        account,
-        stored,
-        used_by,
-        kind="trunk",
-        object_id=trunk_id,
-        delete=lambda: api.delete_trunk(account_id, trunk_id),
-        page="accounts:trunk",
-        listing="accounts:trunks",
-    )
+    return _object_delete(request, account_id, trunk_id, TRUNK)
 
 
 # Hooks
@@ -497,25 +448,63 @@ def hook_new(request: HttpRequest, account_id: str) -> HttpResponse:
 @require_http_methods(READ_OR_WRITE)
 @admin_required_for_writes
 def hook(request: HttpRequest, account_id: str, hook_id: str) -> HttpResponse:
+    return _object_page(request, account_id, hook_id, HOOK)
+
+
+@require_http_methods(READ_OR_WRITE)
+@admin_required
+def hook_delete(request: HttpRequest, account_id: str, hook_id: str) -> HttpResponse:
+    return _object_delete(request, account_id, hook_id, HOOK)
+
+
+# Shared by trunks and hooks
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """What differs between a trunk's pages and a hook's: names, form, and who uses one."""
+
+    kind: str  # the API's word, also the client's method names: trunk(), update_trunk(), ...
+    form_class: type[UpstreamObjectForm]
+    template: str
+    tab: str
+    users: Callable[[graph.Flow, str], list]
+
+    def page(self) -> str:
+        return f"accounts:{self.kind}"
+
+    def listing(self) -> str:
+        return f"accounts:{self.tab}"
+
+
+TRUNK = ObjectKind("trunk", TrunkForm, "accounts/trunk.html", "trunks", routes.gateways_using)
+HOOK = ObjectKind("hook", HookForm, "accounts/hook.html", "hooks", routes.devices_naming)
+
+
+def _object_page(
+    request: HttpRequest, account_id: str, object_id: str, spec: ObjectKind
+) -> HttpResponse:
     api = request.callable
-    context = {"tab": "hooks", "object_id": hook_id}
+    read = getattr(api, spec.kind)
+    context = {"tab": spec.tab, "object_id": object_id}
     if request.method == "POST":
+        update = getattr(api, f"update_{spec.kind}")
         return _save_edit(
             request,
-            HookForm,
-            kind="hook",
+            spec.form_class,
+            kind=spec.kind,
             account_id=account_id,
-            object_id=hook_id,
-            read=lambda: api.hook(account_id, hook_id),
-            write=lambda document: api.update_hook(account_id, hook_id, document),
+            object_id=object_id,
+            read=lambda: read(account_id, object_id),
+            write=lambda document: update(account_id, object_id, document),
             show=lambda account, form, status: _page(
-                request, "accounts/hook.html", account, form, context, status=status
+                request, spec.template, account, form, context, status=status
             ),
-            done="Hook saved.",
+            done=f"{spec.kind.capitalize()} saved.",
         )
     account, stored, devices = gather(
         lambda: api.account(account_id),
-        lambda: api.hook(account_id, hook_id),
+        lambda: read(account_id, object_id),
         lambda: api.devices(account_id),
         tolerate=True,
     )
@@ -523,40 +512,39 @@ def hook(request: HttpRequest, account_id: str, hook_id: str) -> HttpResponse:
         if isinstance(result, BaseException):
             raise result
     devices, devices_error = _section(devices)
-    form = _edit_form(HookForm, kind="hook", account=account, object_id=hook_id, stored=stored)
+    form = _edit_form(
+        spec.form_class, kind=spec.kind, account=account, object_id=object_id, stored=stored
+    )
     context.update(
         stored=stored,
-        other_fields=_other_fields(stored, HookForm),
-        used_by=routes.devices_naming(graph.parse(devices or []), hook_id),
+        other_fields=_other_fields(stored, spec.form_class),
+        used_by=spec.users(graph.parse(devices or []), object_id),
         devices_error=devices_error,
     )
-    return _page(request, "accounts/hook.html", account, form, context)
+    return _page(request, spec.template, account, form, context)
 
 
-@require_http_methods(READ_OR_WRITE)
-@admin_required
-def hook_delete(request: HttpRequest, account_id: str, hook_id: str) -> HttpResponse:
+def _object_delete(
+    request: HttpRequest, account_id: str, object_id: str, spec: ObjectKind
+) -> HttpResponse:
     api = request.callable
     account, stored, devices = gather(
         lambda: api.account(account_id),
-        lambda: api.hook(account_id, hook_id),
+        lambda: getattr(api, spec.kind)(account_id, object_id),
         lambda: api.devices(account_id),
     )
-    used_by = routes.devices_naming(graph.parse(devices), hook_id)
+    delete = getattr(api, f"delete_{spec.kind}")
     return _remove(
         request,
         account,
         stored,
-        used_by,
-        kind="hook",
-        object_id=hook_id,
-        delete=lambda: api.delete_hook(account_id, hook_id),
-        page="accounts:hook",
-        listing="accounts:hooks",
+        spec.users(graph.parse(devices), object_id),
+        kind=spec.kind,
+        object_id=object_id,
+        delete=lambda: delete(account_id, object_id),
+        page=spec.page(),
+        listing=spec.listing(),
     )
-
-
-# Shared by trunks and hooks
 
 
 def _page(request, template, account, form, context, *, status=200) -> HttpResponse:
