@@ -69,7 +69,11 @@ def test_an_unknown_object_is_not_found(api):
 class _OddUpstream(BaseHTTPRequestHandler):
     """What the sandbox cannot do: a 200 whose body is not JSON, or JSON of the wrong shape."""
 
-    bodies = {"/api/v1/account": b"<html>maintenance</html>", "/api/v1/userAccounts/me": b"[1]"}
+    bodies = {
+        "/api/v1/account": b"<html>maintenance</html>",
+        "/api/v1/userAccounts/me": b"[1]",
+        "/api/v1/account/deep/device": b"[" * 100_000 + b"]" * 100_000,
+    }
 
     def do_GET(self):
         body = self.bodies.get(self.path, b"{}")
@@ -94,6 +98,11 @@ def odd_api(settings):
 def test_a_200_that_is_not_json_is_unavailable_not_a_crash(odd_api):
     with pytest.raises(UpstreamUnavailable, match="not JSON"):
         odd_api.accounts()
+
+
+def test_json_nested_beyond_reason_is_unavailable_not_a_crash(odd_api):
+    with pytest.raises(UpstreamUnavailable, match="not JSON"):
+        odd_api.devices("deep")
 
 
 def test_json_of_the_wrong_shape_is_unavailable_not_a_crash(odd_api):

@@ -182,7 +182,7 @@ def _answer(response: requests.Response) -> Answer:
         if status != 204 and response.content.strip():
             try:
                 body = response.json()
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond reason
                 raise UpstreamUnavailable(
                     "The Callable API answered with something that is not JSON."
                 ) from exc
@@ -217,7 +217,7 @@ def _explain(response: requests.Response) -> tuple[str, dict[str, list[str]]]:
     fallback = f"The Callable API answered {response.status_code} {response.reason or ''}".strip()
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         text = " ".join(_TAGS.sub(" ", response.text or "").split())
         return (text[:300] or fallback), {}
     return explain_error_body(body, fallback)
