@@ -36,6 +36,7 @@ CALLABLE_API_URL = env("CALLABLE_API_URL", default="http://127.0.0.1:8100").rstr
 CALLABLE_API_TIMEOUT = env.float("CALLABLE_API_TIMEOUT", default=10.0)
 CALLABLE_API_CONNECT_TIMEOUT = env.float("CALLABLE_API_CONNECT_TIMEOUT", default=3.0)
 CALLABLE_API_POOL_SIZE = env.int("CALLABLE_API_POOL_SIZE", default=16)
+CALLABLE_API_FANOUT = env.int("CALLABLE_API_FANOUT", default=16)  # threads for parallel reads
 CALLABLE_API_USER_AGENT = f"callable-admin/{__version__}"
 
 # Role names as the upstream's JWT spells them; an organisation with other names maps them here.

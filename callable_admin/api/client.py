@@ -194,7 +194,11 @@ class CallableAPI:
         return Created(call_id or _id_from_location(answer.location), body)
 
 
-_fanout = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upstream-read")
+# Shared by every request of the process; waiting on the upstream costs no CPU, so it is
+# sized for the reads of several concurrent pages, not for the cores.
+_fanout = ThreadPoolExecutor(
+    max_workers=settings.CALLABLE_API_FANOUT, thread_name_prefix="upstream-read"
+)
 
 
 def _in_pool(read: Callable[[], T]) -> T:
