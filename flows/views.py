@@ -36,7 +36,7 @@ class AccountFlow:
 
 def _load(request: HttpRequest, account_id: str, with_account: bool = True) -> AccountFlow:
     api = request.callable
-    reads = [lambda: api.devices(account_id), lambda: api.ddis(account_id),
+    reads = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
              lambda: api.trunks(account_id)]
     if with_account:
         reads.insert(0, lambda: api.account(account_id))

@@ -700,22 +700,27 @@ def test_an_empty_device_list_shows_the_empty_state(odd_upstream):
     assert "The number 441000000001 is routed nowhere" in page
 
 
+def test_entries_of_the_device_list_that_are_not_devices_are_findings(odd_upstream):
+    body = b'[1, "two", null, {"id": "s", "type": "ROUTE_START", "name": "Main line"}]'
+    response = odd_upstream(body).get(f"/accounts/{ODD}/flow/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for entry in (1, 2, 3):
+        assert f"Entry {entry} of the device list is not a device" in page
+    assert set(devices_of(canvas_svg(page))) == {"s"}
+
+
+def test_a_device_without_an_id_is_a_finding(odd_upstream):
+    response = odd_upstream(b'[{"type": "QUEUE", "name": "no id"}]').get(f"/accounts/{ODD}/flow/")
+    assert response.status_code == 200
+    assert "Entry 1 of the device list is not a device (no id)" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "body,words",
-    [
-        (
-            b'[1, "two", null, {"id": "s", "type": "ROUTE_START", "name": "Main line"}]',
-            "odd answer",
-        ),
-        (b'[{"type": "QUEUE", "name": "no id"}]', "odd answer"),
-        (b'{"devices": []}', "odd answer"),
-        (b"<html>maintenance</html>", "not JSON"),
-    ],
+    [(b'{"devices": []}', "odd answer"), (b"<html>maintenance</html>", "not JSON")],
 )
-def test_a_device_list_that_is_not_a_list_of_devices_is_a_502_not_a_crash(
-    odd_upstream, body, words
-):
-    # the upstream client refuses these before the flow model sees them
+def test_a_device_list_that_is_not_a_list_is_a_502_not_a_crash(odd_upstream, body, words):
     response = odd_upstream(body).get(f"/accounts/{ODD}/flow/")
     assert response.status_code == 502
     page = response.content.decode()
