@@ -135,6 +135,34 @@ def test_the_organisation_page_sorts_accounts_ignoring_accents_and_links_to_all(
     page = client.get("/").content.decode()
     names = [line.split("</span>")[0] for line in page.split('<span class="name">')[1:]]
     assert len(names) == 24
-    assert names[:5] == ["Abbey Lane Recording Studio", "Acme Widgets Ltd", "Ærø Sailing Club",
-                         "Amélie&#x27;s Hair Studio", "Ångström Labs"]
+    assert names[:5] == [
+        "Abbey Lane Recording Studio",
+        "Acme Widgets Ltd",
+        "Ærø Sailing Club",
+        "Amélie&#x27;s Hair Studio",
+        "Ångström Labs",
+    ]
     assert "All 73 accounts" in page
+
+
+def test_behind_our_proxy_failures_count_per_client_not_per_proxy(client, sandbox, settings):
+    settings.BEHIND_TLS_PROXY = True
+    for n in range(5):
+        client.post(
+            "/login/",
+            {"username": f"someone{n}", "password": "nope"},
+            HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.7",
+        )
+    other_client = {"HTTP_X_FORWARDED_FOR": "198.51.100.9"}
+    assert (
+        client.post("/login/", {"username": "demo", "password": "1234"}, **other_client).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/login/",
+            {"username": "support", "password": "1234"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        ).status_code
+        == 429
+    )

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
@@ -40,6 +41,12 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
 
 
 def _client_address(request: HttpRequest) -> str:
+    """Who is signing in, for throttling. Behind our proxy every request comes from the proxy;
+    the client is the last address it appended (earlier ones are the client's own claims)."""
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:64]
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
