@@ -99,15 +99,15 @@ class UpstreamErrorMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answers /healthz before host checks and the HTTPS redirect, so a container's own probe on
-    127.0.0.1 over plain HTTP gets its 200 whatever ALLOWED_HOSTS says."""
+    """Answers /healthz and /readyz before host checks and the HTTPS redirect, so a container's
+    own probes on 127.0.0.1 over plain HTTP get their answer whatever ALLOWED_HOSTS says."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/healthz":
-            from callable_admin.views import healthz
+        if request.path in ("/healthz", "/readyz"):
+            from callable_admin.views import healthz, readyz
 
-            return healthz(request)
+            return healthz(request) if request.path == "/healthz" else readyz(request)
         return self.get_response(request)

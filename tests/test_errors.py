@@ -116,3 +116,13 @@ def test_an_unknown_page_is_a_friendly_404(demo_client):
     response = demo_client.get("/no/such/page/")
     assert response.status_code == 404
     assert "There is nothing at this address" in response.content.decode()
+
+
+@pytest.mark.parametrize("probe", ["/healthz", "/readyz"])
+def test_probes_answer_on_loopback_whatever_allowed_hosts_and_https_say(
+    client, sandbox, settings, probe
+):
+    settings.ALLOWED_HOSTS = ["admin.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(probe, HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
