@@ -47,3 +47,13 @@ def server_error(request):
         "The error has been logged. Try again, or go back to the start.",
         retry=True,
     )
+
+
+def csrf_failure(request, reason=""):
+    return error_response(
+        request,
+        403,
+        "This form has expired",
+        "The page was open for too long, or was opened in another session. Go back, reload "
+        "the page and send it again.",
+    )

@@ -126,3 +126,12 @@ def test_probes_answer_on_loopback_whatever_allowed_hosts_and_https_say(
     settings.SECURE_SSL_REDIRECT = True
     response = client.get(probe, HTTP_HOST="127.0.0.1:8000")
     assert response.status_code == 200
+
+
+def test_a_form_without_its_csrf_token_gets_a_friendly_403(sandbox):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/login/", {"username": "demo", "password": "1234"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
