@@ -48,6 +48,9 @@ TOKEN_REFRESH_MARGIN = env.int("TOKEN_REFRESH_MARGIN", default=30)
 SIGNIN_MAX_FAILURES = env.int("SIGNIN_MAX_FAILURES", default=5)
 SIGNIN_FAILURE_WINDOW = env.int("SIGNIN_FAILURE_WINDOW", default=15 * 60)
 
+# Shown under the sign-in form; the demo sets it to its users. Empty in production.
+SIGNIN_HINT = env("SIGNIN_HINT", default="")
+
 TRUNK_ZONES = env.list(
     "TRUNK_ZONES", default=["eu-west-1", "eu-west-2", "us-east-1", "us-west-2", "ap-southeast-2"]
 )

@@ -166,3 +166,16 @@ def test_behind_our_proxy_failures_count_per_client_not_per_proxy(client, sandbo
         ).status_code
         == 429
     )
+
+
+def test_after_a_wrong_password_the_password_field_has_focus_not_the_username(client, sandbox):
+    page = sign_in(client, "demo", "wrong").content.decode()
+    password = page.split('id="id_password"')[1].split(">")[0]
+    username = page.split('id="id_username"')[1].split(">")[0]
+    assert "autofocus" in password and "autofocus" not in username
+
+
+def test_the_sign_in_hint_shows_only_where_configured(client, settings):
+    assert "signin-hint" not in client.get("/login/").content.decode()
+    settings.SIGNIN_HINT = "Demo: demo / 1234"
+    assert "Demo: demo / 1234" in client.get("/login/").content.decode()
