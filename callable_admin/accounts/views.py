@@ -109,11 +109,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "trunks_error": trunks_error,
         "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunks or []],
         "hooks_error": hooks_error,
-        "flow_hooks": [h for h in hooks or [] if str(h.get("app", "")).startswith("flow.")],
-        "event_hooks": [h for h in hooks or [] if str(h.get("app", "")).startswith("event.")],
-        "other_hooks": [
-            h for h in hooks or [] if not str(h.get("app", "")).startswith(("flow.", "event."))
-        ],
+        **_hooks_by_kind(hooks or []),
         "devices_error": devices_error,
         "device_count": len(flow.devices),
         "device_types": routes.devices_by_type(flow),
@@ -411,6 +407,19 @@ def trunk_delete(request: HttpRequest, account_id: str, trunk_id: str) -> HttpRe
 # Hooks
 
 
+def _hooks_by_kind(hooks: list[dict]) -> dict[str, list[dict]]:
+    """Flow-hooks (steer a flow) and event-hooks (receive events) apart; unknown apps after."""
+
+    def app(hook: dict) -> str:
+        return str(hook.get("app", ""))
+
+    return {
+        "flow_hooks": [h for h in hooks if app(h).startswith("flow.")],
+        "event_hooks": [h for h in hooks if app(h).startswith("event.")],
+        "other_hooks": [h for h in hooks if not app(h).startswith(("flow.", "event."))],
+    }
+
+
 @require_http_methods(READ)
 def hooks(request: HttpRequest, account_id: str) -> HttpResponse:
     api = request.callable
@@ -421,11 +430,7 @@ def hooks(request: HttpRequest, account_id: str) -> HttpResponse:
         {
             "account": account,
             "tab": "hooks",
-            "flow_hooks": [h for h in hook_list if str(h.get("app", "")).startswith("flow.")],
-            "event_hooks": [h for h in hook_list if str(h.get("app", "")).startswith("event.")],
-            "other_hooks": [
-                h for h in hook_list if not str(h.get("app", "")).startswith(("flow.", "event."))
-            ],
+            **_hooks_by_kind(hook_list),
         },
     )
 
