@@ -98,6 +98,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # upstream values: |isolated, |masked_url, |masked_as in every template
+            "builtins": ["callable_admin.templatetags.shown"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
