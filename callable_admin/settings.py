@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "callable_admin.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "callable_admin.headers.PageHeadersMiddleware",
     "callable_admin.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",

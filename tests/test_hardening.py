@@ -1,8 +1,13 @@
 """Smaller holes in what pages accept, show and send (issue 12): each test fails without its fix."""
 
-import pytest
+import json
+import re
+from pathlib import Path
 
-from tests.conftest import sign_in
+import pytest
+from django.conf import settings
+
+from tests.conftest import DARREN, DARREN_GATEWAY, DARREN_HOOK_EVENT, DARREN_TRUNK, sign_in
 
 HTMX = {"HX-Request": "true"}
 
@@ -27,3 +32,72 @@ def test_a_malformed_hx_current_url_with_a_dead_session_still_signs_out_cleanly(
     response = client.get("/accounts/", headers={**HTMX, "HX-Current-URL": "http://[::1"})
     assert response.status_code == 204
     assert response["HX-Redirect"] == "/login/?next=%2F"
+
+
+# Content-Security-Policy and no-store
+
+DARREN_PAGES = [
+    "/",
+    "/accounts/",
+    f"/accounts/{DARREN}/",
+    f"/accounts/{DARREN}/ddis/",
+    f"/accounts/{DARREN}/address/",
+    f"/accounts/{DARREN}/trunks/",
+    f"/accounts/{DARREN}/trunks/new/",
+    f"/accounts/{DARREN}/trunks/{DARREN_TRUNK}/",
+    f"/accounts/{DARREN}/hooks/",
+    f"/accounts/{DARREN}/hooks/new/",
+    f"/accounts/{DARREN}/hooks/{DARREN_HOOK_EVENT}/",
+    f"/accounts/{DARREN}/flow/",
+    f"/accounts/{DARREN}/flow/outline/",
+    f"/accounts/{DARREN}/flow/device/{DARREN_GATEWAY}/",
+    f"/accounts/{DARREN}/flow/export.json",
+    f"/accounts/{DARREN}/calls/",
+    f"/accounts/{DARREN}/calls/new/",
+    "/audit/",
+    "/audit/export.csv",
+    "/accounts/nosuchaccount000000000000/",  # an error page too
+]
+
+
+def policy(response) -> dict[str, str]:
+    directives = (
+        part.strip().split(None, 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    return {words[0]: words[1] if len(words) > 1 else "" for words in directives if words}
+
+
+def assert_strict_policy(response) -> None:
+    rules = policy(response)
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert "unsafe-eval" not in response["Content-Security-Policy"]
+    assert rules["script-src"] == "'self'" and rules["style-src"] == "'self'"
+    assert rules["object-src"] == "'none'" and rules["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", DARREN_PAGES)
+def test_every_signed_in_page_export_and_csv_has_a_strict_policy_and_is_not_stored(
+    demo_client, path
+):
+    response = demo_client.get(path)
+    assert response.status_code in (200, 404), (path, response.status_code)
+    assert_strict_policy(response)
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_fragments_and_the_sign_in_page_too(demo_client, client, headers):
+    fragment = demo_client.get(f"/accounts/{DARREN}/flow/outline/", headers=headers)
+    assert_strict_policy(fragment)
+    assert "no-store" in fragment["Cache-Control"]
+    login = client.get("/login/")
+    assert_strict_policy(login)
+    assert "no-store" in login["Cache-Control"]
+
+
+def test_the_htmx_config_asks_htmx_to_inject_no_style_and_evaluate_nothing():
+    base = (Path(settings.BASE_DIR) / "templates" / "base.html").read_text()
+    config = json.loads(re.search(r'name="htmx-config" content=\'([^\']*)\'', base).group(1))
+    assert config["includeIndicatorStyles"] is False and config["allowEval"] is False
