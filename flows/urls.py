@@ -1,6 +1,6 @@
 from django.urls import path
 
-from flows import views
+from flows.views import canvas as views
 
 app_name = "flows"
 urlpatterns = [

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from callable_admin.accounts import routes
 from callable_admin.accounts.conflicts import (
     ABSENT,
     Merge,
@@ -36,7 +35,8 @@ from callable_admin.audit.record import audited
 from callable_admin.forms import save_or_explain
 from callable_admin.masking import masked
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
-from flows import graph
+from flows.model import graph, routes
+from flows.model.findings import validate
 
 ACCOUNTS_PER_PAGE = 50
 READ = ("GET", "HEAD")
@@ -106,7 +106,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "address": address,
         "address_error": address_error,
         "ddis_error": ddis_error or devices_error,
-        "ddi_routes": routes.ddi_routes(ddis, flow) if ddis is not None else [],
+        "ddi_routes": routes.ddi_routes(flow, validate(flow)) if ddis is not None else [],
         "trunks_error": trunks_error,
         "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunks or []],
         "hooks_error": hooks_error,
@@ -127,7 +127,7 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
         lambda: api.devices(account_id),
     )
     flow = graph.parse(devices, numbers)
-    ddi_routes = routes.ddi_routes(numbers, flow)
+    ddi_routes = routes.ddi_routes(flow, validate(flow))
     return render(
         request,
         "accounts/ddis.html",
