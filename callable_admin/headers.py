@@ -29,5 +29,7 @@ class PageHeadersMiddleware:
         response = self.get_response(request)
         # a view that serves a document of another kind (the SVG export) sets its own policy
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        patch_cache_control(response, no_store=True, private=True)
+        if not response.has_header("Cache-Control"):
+            # a view that chose its caching (the public device-types stylesheet) keeps it
+            patch_cache_control(response, no_store=True, private=True)
         return response

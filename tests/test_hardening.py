@@ -101,3 +101,9 @@ def test_the_htmx_config_asks_htmx_to_inject_no_style_and_evaluate_nothing():
     base = (Path(settings.BASE_DIR) / "templates" / "base.html").read_text()
     config = json.loads(re.search(r'name="htmx-config" content=\'([^\']*)\'', base).group(1))
     assert config["includeIndicatorStyles"] is False and config["allowEval"] is False
+
+
+@pytest.mark.django_db
+def test_the_public_device_types_stylesheet_keeps_its_own_cache(client):
+    response = client.get("/flow/device-types.css")
+    assert "public" in response["Cache-Control"] and "no-store" not in response["Cache-Control"]

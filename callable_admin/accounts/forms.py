@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from callable_admin.accounts.conflicts import ABSENT
 from callable_admin.accounts.countries import COUNTRIES_BY_CODE, COUNTRY_NAMES
+from callable_admin.forms import refuse_bidi_controls
 from callable_admin.masking import masked
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -118,6 +119,11 @@ class UpstreamObjectForm(forms.Form):
                 value = ABSENT
             values[name] = value
         return values
+
+    def clean(self):
+        cleaned = super().clean()
+        refuse_bidi_controls(self)
+        return cleaned
 
     def changed_fields(self) -> set[str]:
         return set(self.changed_data) - {"original"}
