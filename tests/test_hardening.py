@@ -1,5 +1,6 @@
 """Smaller holes in what pages accept, show and send (issue 12): each test fails without its fix."""
 
+import html
 import json
 import re
 from pathlib import Path
@@ -7,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from callable_admin.forms import BIDI_REFUSED
+from tests.accounts.pages import form_fields
 from tests.conftest import DARREN, DARREN_GATEWAY, DARREN_HOOK_EVENT, DARREN_TRUNK, sign_in
 
 HTMX = {"HX-Request": "true"}
@@ -107,3 +110,62 @@ def test_the_htmx_config_asks_htmx_to_inject_no_style_and_evaluate_nothing():
 def test_the_public_device_types_stylesheet_keeps_its_own_cache(client):
     response = client.get("/flow/device-types.css")
     assert "public" in response["Cache-Control"] and "no-store" not in response["Cache-Control"]
+
+
+# our forms refuse bidi controls (what the upstream stores is shown inert, tests/test_hostile_upstream.py)
+
+RLO = "\u202e"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "field", "value"),
+    [
+        (f"/accounts/{DARREN}/trunks/{DARREN_TRUNK}/", "description", f"PBX {RLO}gnp.exe"),
+        (
+            f"/accounts/{DARREN}/hooks/{DARREN_HOOK_EVENT}/",
+            "url",
+            f"https://evil.example/{RLO}gnp.exe",
+        ),
+        (f"/accounts/{DARREN}/address/", "line2", f"Flat {RLO}1"),
+    ],
+)
+def test_our_edit_forms_refuse_bidi_controls_by_the_field_and_send_nothing(
+    demo_client, sandbox, path, field, value
+):
+    fields = form_fields(demo_client.get(path))
+    sandbox.clear_log()
+    response = demo_client.post(path, {**fields, field: value})
+    assert response.status_code == 400
+    assert BIDI_REFUSED in response.content.decode()
+    assert [e for e in sandbox.api_requests() if e["method"] != "GET"] == []
+    assert html.escape(value) in response.content.decode() or value in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_stored_value_with_a_bidi_control_left_as_it_was_does_not_block_a_save(
+    demo_client, sandbox
+):
+    path = f"/api/v1/account/{DARREN}/trunk/{DARREN_TRUNK}"
+    token = sandbox.token()
+    trunk = sandbox.api("GET", path, token).json()
+    sandbox.api("PUT", path, token, json={**trunk, "description": f"theirs {RLO}x"})
+    page = f"/accounts/{DARREN}/trunks/{DARREN_TRUNK}/"
+    fields = form_fields(demo_client.get(page))
+    assert demo_client.post(page, {**fields, "port": "5070"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_call_builder_refuses_bidi_controls(demo_client, sandbox):
+    response = demo_client.post(
+        f"/accounts/{DARREN}/calls/new/",
+        {
+            "target_kind": "phoneNumber",
+            "target_number": "+441234567893",
+            "verb_0_kind": "say",
+            "verb_0_text": f"Hello {RLO}olleh",
+            "action": "place",
+        },
+    )
+    assert response.status_code == 400 and BIDI_REFUSED in response.content.decode()
+    assert sandbox.calls() == []
