@@ -169,3 +169,22 @@ def test_the_call_builder_refuses_bidi_controls(demo_client, sandbox):
     )
     assert response.status_code == 400 and BIDI_REFUSED in response.content.decode()
     assert sandbox.calls() == []
+
+
+INLINE = {
+    "an inline event handler": re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
+    "an inline script": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    "a style attribute": re.compile(r"<[^>]*\sstyle\s*=", re.I),
+    "a style element": re.compile(r"<style[\s>]", re.I),
+    "a javascript: URL": re.compile(r"javascript:", re.I),
+}
+
+
+def test_no_template_has_inline_script_or_style_the_policy_would_block():
+    found = []
+    for path in sorted((Path(settings.BASE_DIR) / "templates").rglob("*.html")):
+        text = path.read_text()
+        found += [
+            f"{path.name}: {what}" for what, pattern in INLINE.items() if pattern.search(text)
+        ]
+    assert found == []
