@@ -4,66 +4,25 @@ bidi controls, served by a tiny upstream of our own; credentials in devices, via
 import html
 import json
 import re
-import threading
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from callable_admin.masking import MASK
 from tests.conftest import DARREN, DARREN_GATEWAY
+from tests.odd_upstream import GATEWAY, ODD, QUEUE, RLO, odd_upstream
 
 pytestmark = pytest.mark.django_db
 
-ODD = "odd-account"
 HTMX = {"HX-Request": "true"}
-RLO = "\u202e"
-GATEWAY = "gw one"  # an id with a space
-QUEUE = "q|x"  # an id with the separator the trace's markup used to use
-# JSON text as an upstream may send it: \ud800 and \udc00 are valid JSON escapes of no character
-ACCOUNT = b'{"id": "odd-account", "name": "Odd \\ud800 Ltd", "mbn": "441000000001"}'
-DEVICES = (
-    b"["
-    b'{"id": "s", "type": "ROUTE_START", "name": "Main \\udc00 line", "extension": "600",'
-    b' "startRoute": {"ddis": ["d1"], "connectTo": "gw one"}},'
-    b'{"id": "gw one", "type": "SIP_GATEWAY", "name": "Gate \\ud83d way", "extension": "601",'
-    b' "sipGateway": {"ringTime": 30, "trunks": [], "onComplete": "q|x", "onBusy": "HANGUP",'
-    b' "onNoAnswer": "HANGUP", "onFail": "HANGUP", "note\\udfff": "x\\ud800"}},'
-    b'{"id": "q|x", "type": "QUEUE", "name": "evil/\\u202egnp.exe", "extension": "602",'
-    b' "queue": {"connectTo": "HANGUP"}}'
-    b"]"
-)
 
 
 @pytest.fixture
 def odd(demo_client, settings):
     """The dashboard pointed at an upstream that serves account `odd-account`."""
-    answers = {
-        f"/api/v1/account/{ODD}": ACCOUNT,
-        f"/api/v1/account/{ODD}/device": DEVICES,
-        f"/api/v1/account/{ODD}/ddi": b'[{"id": "d1", "name": "441000000001"}]',
-        f"/api/v1/account/{ODD}/trunk": b"[]",
-    }
-
-    class Upstream(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = answers.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            body = body if body is not None else b'{"message": "not found \\ud800"}'
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.CALLABLE_API_URL = f"http://127.0.0.1:{server.server_port}"
-    yield demo_client
-    server.shutdown()
-    server.server_close()
+    with odd_upstream() as url:
+        settings.CALLABLE_API_URL = url
+        yield demo_client
 
 
 FLOW = f"/accounts/{ODD}/flow/"
