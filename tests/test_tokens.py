@@ -244,6 +244,105 @@ def test_no_token_or_password_reaches_a_log_line(client, sandbox, later, caplog)
     assert second.access_token != first.access_token
     logged = caplog.text
     assert "refreshed the tokens" in logged  # the refresh itself is logged, without its tokens
-    for secret in (first.access_token, first.refresh_token, second.access_token,
-                   second.refresh_token, "password=1234"):
+    for secret in (
+        first.access_token,
+        first.refresh_token,
+        second.access_token,
+        second.refresh_token,
+        "password=1234",
+    ):
         assert secret not in logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one_and_its_expiry(
+    client, sandbox, later
+):
+    sandbox.config(rotate_refresh=False)
+    sign_in(client, "demo")
+    first = TokenGrant.objects.get()
+    for hours in (1, 2):  # twice: the kept refresh token must still work
+        later(3600 * hours + 5)
+        assert client.get("/").status_code == 200
+    grant = TokenGrant.objects.get()
+    assert grant.version == 3 and grant.access_token != first.access_token
+    assert grant.refresh_token == first.refresh_token
+    assert grant.refresh_expires == first.refresh_expires
+    assert [e["status"] for e in sandbox.refreshes()] == [200, 200]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grant_changed_by_someone_else_during_a_refresh_is_not_overwritten(
+    client, sandbox, later, monkeypatch
+):
+    from callable_admin.signin import tokens as tokens_module
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    later(3600 + 5)
+    real_authorize = tokens_module.authorize
+
+    def authorize_while_someone_else_refreshes(transport, form):
+        answer = real_authorize(transport, form)  # over the wire: the sandbox refreshes
+        # Meanwhile another process (whose lease began after ours ran out) stored its tokens.
+        TokenGrant.objects.filter(pk=grant.pk).update(
+            access_token="theirs", access_expires=clock.now() + 3600, version=grant.version + 1
+        )
+        return answer
+
+    monkeypatch.setattr(tokens_module, "authorize", authorize_while_someone_else_refreshes)
+    token = GrantTokens(grant.pk, transport()).access_token()
+    kept = TokenGrant.objects.get()
+    assert kept.access_token == "theirs" and kept.version == grant.version + 1
+    assert kept.refresh_token == grant.refresh_token  # ours was not written over theirs
+    assert token == "theirs"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grant_ended_during_its_refresh_stays_ended(client, sandbox, later, monkeypatch):
+    from callable_admin.api.errors import SessionExpired
+    from callable_admin.signin import tokens as tokens_module
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    later(3600 + 5)
+    real_authorize = tokens_module.authorize
+
+    def authorize_while_signing_out(transport, form):
+        answer = real_authorize(transport, form)
+        TokenGrant.objects.filter(pk=grant.pk).delete()  # the user signed out in another tab
+        return answer
+
+    monkeypatch.setattr(tokens_module, "authorize", authorize_while_signing_out)
+    with pytest.raises(SessionExpired):
+        GrantTokens(grant.pk, transport()).access_token()
+    assert not TokenGrant.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lease_left_by_a_refresher_that_died_runs_out(client, sandbox, later):
+    from callable_admin.signin.tokens import LEASE_SECONDS
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    # A process took the lease and died before giving it back.
+    TokenGrant.objects.filter(pk=grant.pk).update(
+        refreshing_until=clock.now() + 3600 + LEASE_SECONDS - 1, refresh_owner="dead"
+    )
+    later(3600 + LEASE_SECONDS)  # the token has expired and the lease has run out
+    token = GrantTokens(grant.pk, transport()).access_token()
+    assert token != grant.access_token and len(sandbox.refreshes()) == 1
+    assert TokenGrant.objects.get().refresh_owner == ""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("status", [400, 403])
+def test_an_html_error_page_answering_a_refresh_keeps_the_session(client, sandbox, later, status):
+    sign_in(client, "demo")
+    later(3600 + 5)
+    sandbox.faults(non_json_next=1, fail_status=status, path="/oauth/authorize")
+    response = client.get("/")
+    assert response.status_code == 502
+    assert "did not answer" in response.content.decode()
+    assert TokenGrant.objects.exists()
+    assert client.get("/").status_code == 200  # the next try refreshes with the same token

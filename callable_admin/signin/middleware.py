@@ -49,7 +49,8 @@ class UpstreamSessionMiddleware:
         request.is_admin = request.can_call = False
         if request.user.is_authenticated:
             grant = TokenGrant.objects.filter(pk=request.session.get(GRANT_KEY)).first()
-            if grant is None or grant.refresh_expires <= clock.now():
+            # No grant, a dead refresh token, or tokens no configured key can decrypt.
+            if grant is None or grant.refresh_expires <= clock.now() or not grant.access_token:
                 if grant is not None:
                     grant.delete()
                 logout(request)

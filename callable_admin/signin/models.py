@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
 from django.db import models
 
+from callable_admin.signin.encryption import EncryptedTextField
+
 
 class CallableUserManager(BaseUserManager):
     def for_upstream(self, upstream_username: str, organisation: dict) -> "CallableUser":
@@ -42,15 +44,20 @@ class CallableUser(AbstractBaseUser):
 class TokenGrant(models.Model):
     """A signed-in session's upstream tokens. Kept out of the Django session on purpose: sessions
     are last-writer-wins, and a slow request saving its session must not restore a rotated-away
-    refresh token. Updated only by compare-and-swap on `version`."""
+    refresh token. Updated only by compare-and-swap on `version`; the tokens are encrypted at
+    rest. `refreshing_until` is the row's refresh lease: whoever sets it refreshes, the others
+    wait for the row to change (see tokens.py)."""
 
     user = models.ForeignKey(CallableUser, on_delete=models.CASCADE, related_name="grants")
-    access_token = models.TextField()
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    access_token = EncryptedTextField()
     access_expires = models.FloatField()
-    refresh_token = models.TextField()
-    refresh_expires = models.FloatField()
+    refresh_token = EncryptedTextField()
+    refresh_expires = models.FloatField(db_index=True)
     roles = models.JSONField(default=list)
     version = models.PositiveIntegerField(default=1)
+    refreshing_until = models.FloatField(default=0)
+    refresh_owner = models.CharField(max_length=32, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
