@@ -248,3 +248,41 @@ def test_the_sign_in_hint_shows_only_where_configured(client, settings):
     assert "signin-hint" not in client.get("/login/").content.decode()
     settings.SIGNIN_HINT = "Demo: demo / 1234"
     assert "Demo: demo / 1234" in client.get("/login/").content.decode()
+
+
+def test_signing_in_again_ends_the_grant_of_the_session_it_replaces(client, sandbox):
+    sign_in(client, "demo")
+    first = TokenGrant.objects.get()
+    sign_in(client, "demo")
+    assert list(TokenGrant.objects.values_list("pk", flat=True)) == [first.pk + 1]
+    sign_in(client, "support")  # another user in the same browser
+    grant = TokenGrant.objects.get()
+    assert grant.user.upstream_username == "support"
+    assert client.get("/").status_code == 200
+
+
+def test_sign_in_purges_grants_whose_refresh_token_died_or_whose_session_ended(
+    client, sandbox, django_user_model
+):
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+    from django.utils import timezone
+
+    others = [Client() for _ in range(3)]
+    for other in others:
+        sign_in(other, "support")
+    dead, idle, live = TokenGrant.objects.order_by("pk")
+    TokenGrant.objects.filter(pk=dead.pk).update(refresh_expires=1.0)
+    Session.objects.filter(session_key=idle.session_key).update(
+        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    sign_in(client, "demo")
+    remaining = set(TokenGrant.objects.values_list("pk", flat=True))
+    assert dead.pk not in remaining and idle.pk not in remaining
+    assert live.pk in remaining and len(remaining) == 2
+    assert others[2].get("/").status_code == 200
+
+
+def test_a_grant_is_bound_to_its_session(client, sandbox):
+    sign_in(client, "demo")
+    assert TokenGrant.objects.get().session_key == client.session.session_key

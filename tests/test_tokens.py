@@ -346,3 +346,72 @@ def test_an_html_error_page_answering_a_refresh_keeps_the_session(client, sandbo
     assert "did not answer" in response.content.decode()
     assert TokenGrant.objects.exists()
     assert client.get("/").status_code == 200  # the next try refreshes with the same token
+
+
+def _raw_tokens() -> list[tuple[str, str]]:
+    """The token columns as a database dump shows them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT access_token, refresh_token FROM signin_tokengrant")
+        return list(cursor.fetchall())
+
+
+@pytest.mark.django_db
+def test_a_database_dump_alone_gives_no_working_token(client, sandbox):
+    import requests
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    [(raw_access, raw_refresh)] = _raw_tokens()
+    for raw, token in ((raw_access, grant.access_token), (raw_refresh, grant.refresh_token)):
+        assert raw != token and token not in raw and token[:20] not in raw
+    assert sandbox.api("GET", "/api/v1/account", grant.access_token).status_code == 200
+    assert sandbox.api("GET", "/api/v1/account", raw_access).status_code == 401
+    refused = requests.post(
+        f"{sandbox.url}/api/v1/oauth/authorize", data={"token": raw_refresh}, timeout=10
+    )
+    assert refused.status_code in (400, 401)
+
+
+@pytest.mark.django_db
+def test_the_token_keys_rotate_new_first_old_still_opens_then_reencrypted(
+    client, sandbox, settings
+):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.TOKEN_KEYS = [old]
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    settings.TOKEN_KEYS = [new, old]  # step 1: the new key first; the old one still decrypts
+    assert client.get("/").status_code == 200
+    call_command("rotate_token_keys", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    [(raw_access, raw_refresh)] = _raw_tokens()
+    assert Fernet(new).decrypt(raw_access.encode()).decode() == grant.access_token
+    assert Fernet(new).decrypt(raw_refresh.encode()).decode() == grant.refresh_token
+    settings.TOKEN_KEYS = [new]  # step 3: the old key is gone; sessions carry on
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_keys_derived_from_the_secret_key_follow_secret_key_fallbacks(client, sandbox, settings):
+    settings.TOKEN_KEYS = []
+    old_secret = settings.SECRET_KEY
+    sign_in(client, "demo")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-secret-key-" * 3, [old_secret]
+    assert client.get("/").status_code == 200
+    assert TokenGrant.objects.get().access_token.count(".") == 2  # still the JWT
+
+
+@pytest.mark.django_db
+def test_tokens_no_configured_key_opens_end_the_session_not_the_page(client, sandbox, settings):
+    from cryptography.fernet import Fernet
+
+    settings.TOKEN_KEYS = [Fernet.generate_key().decode()]
+    sign_in(client, "demo")
+    settings.TOKEN_KEYS = [Fernet.generate_key().decode()]
+    response = client.get("/accounts/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert not TokenGrant.objects.exists()

@@ -97,6 +97,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     # Signing in again ends the grant of the session it replaces.
     TokenGrant.objects.filter(pk=request.session.get(GRANT_KEY)).delete()
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
+    if not request.session.session_key:
+        request.session.save()  # login() flushed another user's session: the grant needs its key
     request.session[GRANT_KEY] = open_grant(user, answer, request.session.session_key).pk
     purge_ended_grants()
     return HttpResponseRedirect(_safe_next(request, form.cleaned_data.get("next")))
