@@ -62,3 +62,17 @@ class TokenGrant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk} of {self.user}"
+
+
+class KeptForm(models.Model):
+    """What a form POST carried when its session had ended, for the user who typed it: put back
+    into the form after they sign in again (see kept.py). `user` is empty while unknown (the
+    session had expired); the browser's new session then holds the id until sign-in claims it."""
+
+    user = models.ForeignKey(CallableUser, null=True, on_delete=models.CASCADE)
+    path = models.CharField(max_length=500)
+    fields = models.JSONField(default=list)  # [[name, [values...]], ...] in the order posted
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"form kept for {self.user or 'a signed-out user'} at {self.path}"
