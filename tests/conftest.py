@@ -107,14 +107,19 @@ def _clear_cache():
         pass  # the default cache is a database table, and this test has no database
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(request):
-    # The default cache lives in the database: set the test's database up first.
+def clear_cache_for(request):
+    """Empty the cache for a test. The default cache lives in the database: when the test has
+    one, it is set up first."""
     for name in ("transactional_db", "db"):
         if name in request.fixturenames:
             request.getfixturevalue(name)
             break
     _clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    clear_cache_for(request)
     yield
     _clear_cache()
 
