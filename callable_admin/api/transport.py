@@ -20,6 +20,7 @@ from callable_admin.api.errors import (
     BadCredentials,
     InvalidId,
     Unauthorized,
+    UpstreamError,
     UpstreamForbidden,
     UpstreamMethodNotAllowed,
     UpstreamNotFound,
@@ -166,7 +167,17 @@ class Transport:
             if record is not None:
                 record.calls.append(UpstreamCall(method, path, status, ms))
             log.info("%s %s %s %.0fms", method, path, status if status is not None else "-", ms)
-        return _answer(response)
+        try:
+            return _answer(response)
+        except UpstreamError as exc:
+            exc.html_page = _is_html_page(response)
+            raise
+
+
+def _is_html_page(response: requests.Response) -> bool:
+    """An error page (a proxy's, a gateway's), not an answer of the API itself."""
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or response.text.lstrip()[:1] == "<"
 
 
 def _timed_out(exc: requests.exceptions.ConnectionError) -> bool:
@@ -278,6 +289,13 @@ def authorize(transport: Transport, form: dict) -> dict:
     try:
         answer = transport.request("POST", api_path("oauth", "authorize"), form=form)
     except (UpstreamRejected, Unauthorized, UpstreamForbidden) as exc:
+        if exc.html_page:
+            # A proxy's error page is a fault upstream, not a refusal of these credentials.
+            raise UpstreamUnavailable(
+                "The Callable API answered sign-in with an error page "
+                f"(HTTP {exc.upstream_status}).",
+                upstream_status=exc.upstream_status,
+            ) from exc
         raise BadCredentials(exc.message, upstream_status=exc.upstream_status) from exc
     body = answer.body
     # A refresh may or may not rotate the refresh token, so only the access token is required.
