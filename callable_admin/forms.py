@@ -1,7 +1,9 @@
 """The one place a form's save meets the upstream's answer: a refusal goes onto the form by the
-field it names (or atop it), a failure says nothing was saved, and the input is always kept."""
+field it names (or atop it), a failure says nothing was saved, and the input is always kept.
+Saves of one object run one at a time across every process (`callable_admin.locks`)."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django import forms
 
@@ -12,16 +14,30 @@ from callable_admin.api.errors import (
     UpstreamRejected,
     UpstreamTimeout,
 )
+from callable_admin.locks import LockBusy, held
 
 
 def save_or_explain(
-    form: forms.Form, save: Callable[[], object], field_names: dict[str, str] | None = None
+    form: forms.Form,
+    save: Callable[[], object],
+    field_names: dict[str, str] | None = None,
+    *,
+    lock: str | None = None,
 ) -> tuple[bool, int, object]:
-    """Run `save`; on an upstream error, put the explanation on `form` and give the status to
-    answer with. `field_names` maps upstream field paths to form fields where they differ.
+    """Run `save` (holding the lock named `lock`, if given: use one name per upstream object);
+    on an upstream error, put the explanation on `form` and give the status to answer with.
+    `field_names` maps upstream field paths to form fields where they differ.
     Returns (saved, status, what save returned)."""
     try:
-        return True, 200, save()
+        with held(lock) if lock else nullcontext():
+            return True, 200, save()
+    except LockBusy:
+        form.add_error(
+            None,
+            "Someone else is saving this right now and it is taking long, so nothing was "
+            "saved. Your input is kept: try again in a moment.",
+        )
+        return False, 503, None
     except UpstreamRejected as exc:
         placed = False
         for name, texts in exc.field_errors.items():
@@ -51,4 +67,4 @@ def save_or_explain(
             "The Callable API did not answer, so nothing was saved. Your input "
             "is kept: try again in a moment.",
         )
-        return False, 503 if exc.upstream_status == 503 else 502, None
+        return False, 503 if 503 in (exc.status, exc.upstream_status) else 502, None
