@@ -12,6 +12,7 @@ from callable_admin.api.errors import (
     UpstreamForbidden,
     UpstreamNotFound,
     UpstreamRejected,
+    UpstreamThrottled,
     UpstreamTimeout,
 )
 from callable_admin.locks import LockBusy, held
@@ -56,6 +57,13 @@ def save_or_explain(
             "saved; your input is kept, so you can try again.",
         )
         return False, 504, None
+    except UpstreamThrottled:
+        form.add_error(
+            None,
+            "The Callable API asked us to slow down, so nothing was saved. Your input is "
+            "kept: try again in a moment.",
+        )
+        return False, 429, None
     except (UpstreamForbidden, UpstreamNotFound) as exc:
         form.add_error(None, f"{exc.title}: {exc.message}")
         return False, exc.status, None
