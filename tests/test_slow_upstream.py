@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from callable_admin.api.breaker import OPEN_SECONDS, Breaker
+from callable_admin.api.fanout import Readers
 from tests.conftest import DARREN, DEAN
 from tests.served import Gunicorn, dashboard_env
 
@@ -130,6 +131,28 @@ def test_refusals_do_not_count_as_failures(demo_client, sandbox):
 
 
 # One slow account does not slow anyone else
+
+
+def test_a_read_never_waits_behind_other_pages_reads():
+    readers = Readers(idle_seconds=5)
+    release = threading.Event()
+    blocked = [readers.submit(lambda: release.wait(30)) for _ in range(40)]
+    try:
+        assert readers.submit(lambda: "mine").result(timeout=10) == "mine"
+        assert not any(future.done() for future in blocked)
+    finally:
+        release.set()
+    assert all(future.result(timeout=10) for future in blocked)
+
+
+def test_idle_reader_threads_are_reused():
+    readers = Readers(idle_seconds=5)
+    first = readers.submit(threading.get_ident).result(timeout=10)
+    for _ in range(2000):  # until the thread has put itself back among the idle ones
+        if readers._idle:
+            break
+        threading.Event().wait(0.005)
+    assert readers.submit(threading.get_ident).result(timeout=10) == first
 
 
 @pytest.mark.django_db(transaction=True)

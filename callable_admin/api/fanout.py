@@ -38,10 +38,6 @@ class Readers:
                 return True
             return False
 
-    @property
-    def threads(self) -> int:
-        return sum(1 for t in threading.enumerate() if isinstance(t, _Reader) and t.pool is self)
-
 
 class _Reader(threading.Thread):
     def __init__(self, pool: Readers):

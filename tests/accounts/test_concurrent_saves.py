@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from callable_admin.locks import held
 from tests.accounts.pages import form_fields
 from tests.conftest import DARREN, DARREN_TRUNK
 from tests.served import Gunicorn, dashboard_env
@@ -128,3 +129,15 @@ def test_a_save_read_back_as_written_says_saved(demo_client, sandbox):
     assert [e["method"] for e in sandbox.requests("/address$")] == ["GET", "PUT", "GET"]
     text = demo_client.get(response["Location"]).content.decode()
     assert "Address saved." in text and "now holds other values" not in text
+
+
+def test_a_save_that_cannot_get_its_turn_in_time_keeps_the_input(demo_client, sandbox, settings):
+    fields = form_fields(demo_client.get(ADDRESS))
+    fields["line1"] = "1 Patient Street"
+    settings.CALLABLE_API_DEADLINE = 0.5  # the wait for the lock is bounded by the page's deadline
+    with held(f"address:{DARREN}:"):  # another save of this address, running long
+        response = demo_client.post(ADDRESS, fields)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Someone else is saving this right now" in page and "1 Patient Street" in page
+    assert sandbox.requests("/address$", method="PUT") == []
