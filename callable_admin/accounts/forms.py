@@ -85,8 +85,11 @@ class UpstreamObjectForm(forms.Form):
 
     def __init__(self, data=None, *, stored: dict | None = None, **kwargs):
         stored = stored or {}
+        # credentials shown masked, here and in the signed original; a save puts them back
         initial = {
-            name: stored[name] for name in self.api_field_names() if stored.get(name) is not None
+            name: masked(name, stored[name])
+            for name in self.api_field_names()
+            if stored.get(name) is not None
         }
         super().__init__(data, initial={**initial, **kwargs.pop("initial", {})}, **kwargs)
         self.conflicts: dict = {}
