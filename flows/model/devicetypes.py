@@ -37,12 +37,26 @@ TYPES: dict[str, DeviceType] = {
     t.name: t
     for t in (
         DeviceType(
-            ROUTE_START, "Start", "t-route-start", "#1f8a5b", "#4cc38a", "#e8f5e9",
-            "startRoute", ("connectTo",), {"ddis": [], "connectTo": "HANGUP"}, documented=True,
+            ROUTE_START,
+            "Start",
+            "t-route-start",
+            "#1f8a5b",
+            "#4cc38a",
+            "#e8f5e9",
+            "startRoute",
+            ("connectTo",),
+            {"ddis": [], "connectTo": "HANGUP"},
+            documented=True,
         ),
         DeviceType(
-            SIP_GATEWAY, "SIP gateway", "t-sip-gateway", "#2f5bea", "#6d8dff", "#e3f2fd",
-            "sipGateway", ("onComplete", "onNoAnswer", "onBusy", "onFail"),
+            SIP_GATEWAY,
+            "SIP gateway",
+            "t-sip-gateway",
+            "#2f5bea",
+            "#6d8dff",
+            "#e3f2fd",
+            "sipGateway",
+            ("onComplete", "onNoAnswer", "onBusy", "onFail"),
             {
                 "ringTime": 180,
                 "maxCallTime": 14400,
@@ -80,7 +94,12 @@ def device_type(type_name: str) -> DeviceType:
         return TYPES[type_name]
     label = type_name.replace("_", " ").capitalize() if type_name else "Device"
     return DeviceType(
-        type_name, label, OTHER.look, OTHER.colour, OTHER.dark_colour, OTHER.fill,
+        type_name,
+        label,
+        OTHER.look,
+        OTHER.colour,
+        OTHER.dark_colour,
+        OTHER.fill,
         camel(type_name) if type_name else None,
     )
 
