@@ -123,7 +123,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # upstream values: |isolated, |masked_url, |masked_as in every template
+            # upstream values: |isolated, |masked_url, |inert in every template
             "builtins": ["callable_admin.templatetags.shown"],
             "context_processors": [
                 "django.template.context_processors.request",

@@ -34,7 +34,7 @@ from callable_admin.api.errors import (
 )
 from callable_admin.audit.record import audited
 from callable_admin.forms import save_or_explain
-from callable_admin.masking import masked
+from callable_admin.masking import masked, unmasked
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
 from flows.model import graph, routes
 from flows.model.findings import validate
@@ -206,9 +206,11 @@ def _save_changes(
 
     def save() -> Merge:
         current = read()
-        merged = merge(
-            current, original.values if original else None, form.api_values(), form.changed_fields()
-        )
+        # the form showed credentials masked: where a mask still stands, the stored value does
+        mine = {
+            name: unmasked(value, current.get(name)) for name, value in form.api_values().items()
+        }
+        merged = merge(current, original.values if original else None, mine, form.changed_fields())
         if merged.conflicts or merged.document == current:
             return merged
         with audited(
@@ -303,8 +305,8 @@ def _conflict_form(
         form.conflicts[name] = {
             "mine": _form_value(mine_values[name]),
             "mine_label": form.display(name, mine_values[name]),
-            "theirs": _form_value(merged.current.get(name)),
-            "theirs_label": form.display(name, merged.current.get(name)),
+            "theirs": _form_value(masked(name, merged.current.get(name))),
+            "theirs_label": form.display(name, masked(name, merged.current.get(name))),
         }
     return form
 
