@@ -51,6 +51,12 @@ SIGNIN_FAILURE_WINDOW = env.int("SIGNIN_FAILURE_WINDOW", default=15 * 60)
 # Shown under the sign-in form; the demo sets it to its users. Empty in production.
 SIGNIN_HINT = env("SIGNIN_HINT", default="")
 
+# Where a number typed without its country code is read, when nothing says better.
+PHONE_REGION = env("PHONE_REGION", default="GB")
+# The number directory (search by number or domain) is rebuilt in the background when older.
+DIRECTORY_MAX_AGE = env.int("DIRECTORY_MAX_AGE", default=10 * 60)
+DIRECTORY_FANOUT = env.int("DIRECTORY_FANOUT", default=8)  # upstream reads in flight per build
+
 TRUNK_ZONES = env.list(
     "TRUNK_ZONES", default=["eu-west-1", "eu-west-2", "us-east-1", "us-west-2", "ap-southeast-2"]
 )
@@ -67,6 +73,7 @@ INSTALLED_APPS = [
     "callable_admin.accounts",
     "callable_admin.audit",
     "callable_admin.calls",
+    "callable_admin.directory",
     "flows",
 ]
 
@@ -104,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "callable_admin.context_processors.dashboard",
             ],
+            "builtins": ["callable_admin.accounts.templatetags.phones"],
         },
     },
 ]

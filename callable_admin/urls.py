@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/<uid:account_id>/flow/", include("flows.urls")),
     path("accounts/<uid:account_id>/calls/", include("callable_admin.calls.urls")),
     path("audit/", include("callable_admin.audit.urls")),
+    path("directory/", include("callable_admin.directory.urls")),
 ]
 
 handler400 = errors.bad_request

@@ -81,6 +81,7 @@ def test_ten_threads_finding_the_token_expired_cause_one_refresh(client, sandbox
 @pytest.mark.django_db(transaction=True)
 def test_a_401_from_the_upstream_refreshes_once_and_retries(client, sandbox):
     sign_in(client, "demo")
+    client.get("/")  # builds the number directory (main numbers), once
     sandbox.revoke(access=True)
     sandbox.clear_log()
     response = client.get("/")
@@ -244,6 +245,11 @@ def test_no_token_or_password_reaches_a_log_line(client, sandbox, later, caplog)
     assert second.access_token != first.access_token
     logged = caplog.text
     assert "refreshed the tokens" in logged  # the refresh itself is logged, without its tokens
-    for secret in (first.access_token, first.refresh_token, second.access_token,
-                   second.refresh_token, "password=1234"):
+    for secret in (
+        first.access_token,
+        first.refresh_token,
+        second.access_token,
+        second.refresh_token,
+        "password=1234",
+    ):
         assert secret not in logged

@@ -3,7 +3,9 @@
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from callable_admin import phones
 from callable_admin.accounts import routes
 from callable_admin.accounts.conflicts import (
     ABSENT,
@@ -33,6 +36,9 @@ from callable_admin.api.errors import (
     UpstreamRejected,
 )
 from callable_admin.audit.record import audited, redact
+from callable_admin.directory import refresh
+from callable_admin.directory import search as directory_search
+from callable_admin.directory.models import ListedAccount
 from callable_admin.forms import save_or_explain
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
 from flows import graph
@@ -59,17 +65,86 @@ def _section(result: object) -> tuple[object, UpstreamError | None]:
 @vary_on_headers("HX-Request")
 def account_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    accounts = request.callable.accounts()
-    found = matching_accounts(accounts, query)
-    page = Paginator(found, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    organisation_id = request.user.organisation_id
+    live = bool(request.htmx and request.htmx.target == "results")
+    found = Found(query=query)
+    if query:
+        found = _search(request, query)
+        number_page = found.number_page()
+        if number_page and not live:
+            return redirect(number_page)  # the caller's number: straight to it
+    else:
+        accounts = matching_accounts(request.callable.accounts(), "")
+        numbers = directory_main_numbers(request)
+        found.rows = [
+            directory_search.Match(_listed(account, numbers.get(account["id"], "")), "")
+            for account in accounts
+        ]
+        found.total = len(accounts)
+    page = Paginator(found.rows, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
     template = "accounts/list.html"
-    if request.htmx and request.htmx.target == "results":
+    if live:
         template += "#results"  # live search swaps only the results
     return render(
         request,
         template,
-        {"query": query, "page": page, "found": len(found), "total": len(accounts)},
+        {
+            "query": query,
+            "page": page,
+            "found": len(found.rows),
+            "total": found.total,
+            "directory": (directory := refresh.state(organisation_id)),
+            "directory_age": refresh.age_text(directory),
+            "directory_building": refresh.building(organisation_id),
+            "numbers_searched": found.numbers_searched,
+        },
     )
+
+
+@dataclass
+class Found:
+    query: str
+    rows: list = dataclass_field(default_factory=list)
+    total: int = 0
+    numbers_searched: bool = True  # False: the directory was not ready, names and ids only
+
+    def number_page(self) -> str | None:
+        """The Numbers page of the one account owning the whole number typed, if so."""
+        accounts = {m.account.account_id for m in self.rows}
+        first = self.rows[0] if self.rows else None
+        if len(accounts) != 1 or first.field not in directory_search.NUMBER_FIELDS:
+            return None
+        if not first.exact:
+            return None
+        url = reverse("accounts:ddis", args=[first.account.account_id])
+        return f"{url}?number={first.number}#number-{first.number}"
+
+
+def _listed(account: dict, mbn: str = "") -> ListedAccount:
+    return ListedAccount(account_id=account["id"], name=str(account.get("name") or ""), mbn=mbn)
+
+
+def directory_main_numbers(request: HttpRequest) -> dict[str, str]:
+    """Account id → main number, from the directory (built first if need be)."""
+    organisation_id = request.user.organisation_id
+    refresh.ready(request.callable, organisation_id)
+    return directory_search.main_numbers(organisation_id)
+
+
+def _search(request: HttpRequest, query: str) -> Found:
+    """Search the number directory. While another request builds it for the first time,
+    names and ids are searched upstream instead."""
+    organisation_id = request.user.organisation_id
+    current = refresh.ready(request.callable, organisation_id)
+    if current is not None and current.built_at is not None:
+        rows = directory_search.find(organisation_id, query, settings.PHONE_REGION)
+        return Found(query, rows, current.accounts)
+    accounts = request.callable.accounts()
+    rows = [
+        directory_search.Match(_listed(account), directory_search.NAME)
+        for account in matching_accounts(accounts, query)
+    ]
+    return Found(query, rows, len(accounts), numbers_searched=False)
 
 
 @require_http_methods(READ)
@@ -135,6 +210,8 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
             "tab": "ddis",
             "routes": ddi_routes,
             "problems": sum(1 for route in ddi_routes if route.problem),
+            # A number a search found, shown highlighted (`?number=441234567890`).
+            "highlight": phones.digits(request.GET.get("number", ""))[:32],
         },
     )
 

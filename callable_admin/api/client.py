@@ -4,8 +4,8 @@ Answers are the upstream's JSON objects, checked for shape and kept whole: an ob
 every field the upstream sent, known or not, so an update can send them all back."""
 
 import contextvars
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -237,6 +237,36 @@ def gather(*reads: Callable[[], T], tolerate: bool = False) -> list:
             first_error = first_error or exc
     if first_error is not None and not tolerate:
         raise first_error
+    return results
+
+
+def fan_out(reads: Sequence[Callable[[], T]], *, at_most: int) -> list:
+    """Run many reads with at most `at_most` in flight, results in order, a failed read's
+    exception in its place. A long job (the number directory) thus shares the pool with pages
+    instead of queueing thousands of reads ahead of theirs."""
+    results: list = [None] * len(reads)
+    pending: dict[Future, int] = {}
+    context = contextvars.copy_context()
+    upcoming = iter(range(len(reads)))
+
+    def submit(index: int) -> None:
+        pending[_fanout.submit(context.copy().run, _in_pool, reads[index])] = index
+
+    for index in upcoming:
+        submit(index)
+        if len(pending) >= max(1, at_most):
+            break
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            index = pending.pop(future)
+            try:
+                results[index] = future.result()
+            except Exception as exc:
+                results[index] = exc
+            following = next(upcoming, None)
+            if following is not None:
+                submit(following)
     return results
 
 

@@ -193,7 +193,6 @@ class LoggedCall:
     answer_json: str
 
 
-@voice_required
 @require_safe
 def log(request: HttpRequest, account_id: str) -> HttpResponse:
     account, devices = gather(

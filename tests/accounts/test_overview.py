@@ -52,8 +52,8 @@ def test_each_number_shows_the_start_it_enters_or_not_routed(demo_client):
     numbers = section(demo_client.get(f"/accounts/{DARREN}/").content.decode(), "numbers-title")
     routed = re.search(r'data-ddi-id="7774872eb9991b38efa4d888">(.*?)</tr>', numbers, re.S).group(1)
     idle = re.search(r'data-ddi-id="8884872eb9991b38efa4d999">(.*?)</tr>', numbers, re.S).group(1)
-    assert "441234567890" in routed and "Start of Flow" in routed
-    assert "441234567891" in idle and "not routed" in idle
+    assert "+44 1234 567890" in routed and "Start of Flow" in routed
+    assert "+44 1234 567891" in idle and "not routed" in idle
 
 
 def test_trunks_show_the_gateways_that_use_them(demo_client):

@@ -61,7 +61,6 @@ def field_block(page: str, name: str) -> str:
         ("get", NEW),
         ("post", NEW),
         ("post", PREVIEW),
-        ("get", f"/accounts/{DARREN}/calls/"),
     ],
 )
 def test_it_requires_the_voice_channel_role_before_any_upstream_call(
@@ -69,20 +68,28 @@ def test_it_requires_the_voice_channel_role_before_any_upstream_call(
 ):
     response = getattr(support_client, method)(path, call_form())
     assert response.status_code == 403
-    assert "voice channel role" in response.content.decode()
+    assert "Placing calls needs the voice channel role" in response.content.decode()
     assert sandbox.api_requests() == [] and sandbox.calls() == []
 
 
-def test_the_calls_tab_shows_only_to_users_who_may_place_calls(client, sandbox):
+def test_support_staff_read_the_calls_log_but_are_not_offered_to_place_one(support_client):
+    response = support_client.get(f"/accounts/{DARREN}/calls/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Calls placed from this dashboard" in page
+    assert f"/accounts/{DARREN}/calls/new/" not in page
+
+
+def test_the_calls_tab_shows_to_everyone_and_placing_only_to_users_who_may(client, sandbox):
     sign_in(client, "demo")
     assert (
         f'href="/accounts/{DARREN}/calls/"' in client.get(f"/accounts/{DARREN}/").content.decode()
     )
     client.post("/logout/")
     sign_in(client, "support")
-    page = client.get(f"/accounts/{DARREN}/").content.decode()
-    assert f'href="/accounts/{DARREN}/ddis/"' in page  # the tabs are there…
-    assert f"/accounts/{DARREN}/calls/" not in page  # …but not this one
+    page = client.get(f"/accounts/{DARREN}/calls/").content.decode()
+    assert f'href="/accounts/{DARREN}/calls/"' in page  # support reads the log…
+    assert f"/accounts/{DARREN}/calls/new/" not in page  # …but is not offered to place calls
 
 
 # The form
