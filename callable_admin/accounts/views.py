@@ -38,7 +38,7 @@ from callable_admin.api.errors import (
 from callable_admin.audit.record import audited, redact
 from callable_admin.directory import refresh
 from callable_admin.directory import search as directory_search
-from callable_admin.directory.models import ListedAccount
+from callable_admin.directory.models import DirectoryBuild, ListedAccount
 from callable_admin.forms import save_or_explain
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
 from flows import graph
@@ -76,6 +76,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     else:
         accounts = matching_accounts(request.callable.accounts(), "")
         numbers = directory_main_numbers(request)
+        found.directory = refresh.state(organisation_id)
         found.rows = [
             directory_search.Match(_listed(account, numbers.get(account["id"], "")), "")
             for account in accounts
@@ -93,8 +94,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "found": len(found.rows),
             "total": found.total,
-            "directory": (directory := refresh.state(organisation_id)),
-            "directory_age": refresh.age_text(directory),
+            "directory": found.directory,
+            "directory_age": refresh.age_text(found.directory),
             "directory_building": refresh.building(organisation_id),
             "numbers_searched": found.numbers_searched,
         },
@@ -107,6 +108,7 @@ class Found:
     rows: list = dataclass_field(default_factory=list)
     total: int = 0
     numbers_searched: bool = True  # False: the directory was not ready, names and ids only
+    directory: DirectoryBuild | None = None  # the directory searched, as it was
 
     def number_page(self) -> str | None:
         """The Numbers page of the one account owning the whole number typed, if so."""
@@ -138,13 +140,13 @@ def _search(request: HttpRequest, query: str) -> Found:
     current = refresh.ready(request.callable, organisation_id)
     if current is not None and current.built_at is not None:
         rows = directory_search.find(organisation_id, query, settings.PHONE_REGION)
-        return Found(query, rows, current.accounts)
+        return Found(query, rows, current.accounts, directory=current)
     accounts = request.callable.accounts()
     rows = [
         directory_search.Match(_listed(account), directory_search.NAME)
         for account in matching_accounts(accounts, query)
     ]
-    return Found(query, rows, len(accounts), numbers_searched=False)
+    return Found(query, rows, len(accounts), False, refresh.state(organisation_id))
 
 
 @require_http_methods(READ)
