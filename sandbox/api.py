@@ -466,7 +466,9 @@ class App:
 
     def _validate(self, kind: str, account_id: str, doc: dict, object_id: str | None) -> None:
         if kind == "trunk":
-            errors = validation.validate_trunk(doc)
+            others = [json.loads(raw) for raw in self.store.list_raw("trunk", account_id)]
+            others = [t for t in others if t.get("id") != object_id]
+            errors = validation.validate_trunk(doc, others)
         elif kind == "hook":
             errors = validation.validate_hook(doc)
         else:

@@ -322,6 +322,9 @@ def _save_edit(
     account = _heading(account_id, original)
     if not (form.is_valid() and _choices_made(request, form)):
         return show(account, form, 400)
+    status = _check_siblings(request, form, kind, account_id, object_id)
+    if status:
+        return show(account, form, status)
     saved, status, merged = _save_changes(
         request,
         form,
@@ -344,6 +347,21 @@ def _save_edit(
     else:
         messages.success(request, done)
     return redirect(request.path)
+
+
+def _check_siblings(
+    request: HttpRequest, form: UpstreamObjectForm, kind: str, account_id: str, object_id
+) -> int:
+    """A form whose object must differ from its siblings (a trunk's ip:port) checks them before
+    any write. 0 when all is well; else the status to answer with, the reason on the form."""
+    if not form.checks_siblings:
+        return 0
+    listing = getattr(request.callable, f"{kind}s")
+    read, status, siblings = save_or_explain(form, lambda: listing(account_id))
+    if not read:
+        return status
+    form.check_siblings([s for s in siblings if s.get("id") != object_id])
+    return 400 if form.errors else 0
 
 
 def _conflict_form(
@@ -654,6 +672,9 @@ def _create(
         account = _heading(account_id, original)
         if not form.is_valid():
             return _page(request, template, account, form, context, status=400)
+        status = _check_siblings(request, form, kind, account_id, None)
+        if status:
+            return _page(request, template, account, form, context, status=status)
         document = {name: value for name, value in form.api_values().items() if value is not ABSENT}
 
         def save():
