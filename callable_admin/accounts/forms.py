@@ -20,12 +20,10 @@ HOOK_APPS = [
     ("flow.generic", "Flow hook (flow.generic): a third party steers the flow"),
     ("event.generic", "Event hook (event.generic): receives call events"),
 ]
-HOOK_AUTH_TYPES = [
-    ("DISABLED", "None (DISABLED)"),
-    ("BASIC", "Basic (BASIC)"),
-    ("BEARER", "Bearer token (BEARER)"),
-    ("HMAC", "Signed (HMAC)"),
-]
+# Basic, Bearer and HMAC need a credential the API gives no field for: not offered here. A hook
+# that already has one shows it and keeps it (`UpstreamObjectForm.allow`).
+HOOK_AUTH_TYPES = [("DISABLED", "None (DISABLED)")]
+AUTH_TYPE_NAMES = {"BASIC": "Basic", "BEARER": "Bearer token", "HMAC": "Signed (HMAC)"}
 HOOK_METHODS = [("POST", "POST"), ("PUT", "PUT"), ("GET", "GET")]
 MAX_URL_LENGTH = 2048
 
@@ -137,7 +135,10 @@ class UpstreamObjectForm(forms.Form):
             if not isinstance(field, forms.ChoiceField) or value is None or value == "":
                 continue
             if str(value) not in {str(key) for key, _ in field.choices}:
-                field.choices = [*field.choices, (str(value), f"{value} (current value)")]
+                field.choices = [*field.choices, (str(value), self.kept_label(name, value))]
+
+    def kept_label(self, name: str, value: object) -> str:
+        return f"{value} (current value)"
 
     def values(self) -> dict:
         """The object's fields as the form holds them now, for the signed original."""
@@ -284,7 +285,10 @@ class HookForm(UpstreamObjectForm):
         label="HTTP method", required=False, choices=[("", "Not set"), *HOOK_METHODS]
     )
     authType = forms.ChoiceField(
-        label="Authentication", required=False, choices=[("", "Not set"), *HOOK_AUTH_TYPES]
+        label="Authentication",
+        required=False,
+        choices=[("", "Not set"), *HOOK_AUTH_TYPES],
+        help_text="Credentials cannot be set here; a hook configured with one keeps it.",
     )
     priority = forms.IntegerField(
         label="Priority",
@@ -295,3 +299,8 @@ class HookForm(UpstreamObjectForm):
     )
     leave_out_when_blank = frozenset({"method", "authType"})
     wide_fields = frozenset({"url", "app"})
+
+    def kept_label(self, name: str, value: object) -> str:
+        if name == "authType" and str(value) in AUTH_TYPE_NAMES:
+            return f"{AUTH_TYPE_NAMES[str(value)]} ({value}), as configured elsewhere: kept"
+        return super().kept_label(name, value)
