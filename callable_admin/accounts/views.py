@@ -182,6 +182,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "address": address,
         "address_error": address_error,
         "ddis_error": ddis_error or devices_error,
+        "ddi_count": len(ddis) if ddis is not None else None,
         "ddi_routes": routes.ddi_routes(ddis, flow) if ddis is not None else [],
         "trunks_error": trunks_error,
         "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunks or []],

@@ -124,3 +124,11 @@ def test_support_staff_see_it_all_with_no_edit_links(support_client):
     page = support_client.get(f"/accounts/{DARREN}/").content.decode()
     assert "Unit 5 The Old Printworks" in page and "Primary GW" in page
     assert ">Edit<" not in page and ">Manage<" not in page
+
+
+def test_a_section_that_failed_to_load_says_so_in_its_tile_too(demo_client, sandbox):
+    sandbox.faults(fail_rate=1.0, fail_status=503, path="/ddi")
+    page = demo_client.get(f"/accounts/{DARREN}/").content.decode()
+    tile = re.search(r"<dt>Numbers</dt><dd>(.*?)</dd>", page).group(1)
+    assert "not loaded" in tile and ">0<" not in tile
+    assert re.search(r"<dt>Trunks</dt><dd>1</dd>", page)

@@ -394,3 +394,21 @@ def test_saving_a_trunk_at_its_own_address_is_no_clash(demo_client, sandbox):
     response = demo_client.post(EDIT, {**edit_form(demo_client), "description": "Main PBX"})
     assert response.status_code == 302
     assert stored(sandbox)["description"] == "Main PBX"
+
+
+def test_the_list_names_the_first_few_users_of_a_trunk_and_counts_the_rest(demo_client, sandbox):
+    token = sandbox.token()
+    gateway = sandbox.api(
+        "GET", f"/api/v1/account/{DARREN}/device/7aa48c2a-aa01-488b-abfb-4eabce3ce9f8", token
+    ).json()
+    for number in range(17):
+        copy = {k: v for k, v in gateway.items() if k != "id"}
+        copy.update(name=f"Branch GW {number:02}", extension=str(700 + number))
+        assert (
+            sandbox.api("POST", f"/api/v1/account/{DARREN}/device", token, json=copy).status_code
+            == 201
+        )
+    page = demo_client.get(LIST).content.decode()
+    cell = re.search(r'<td class="used-by">(.*?)</td>', page, re.S).group(1)
+    assert f'<a href="{EDIT}#used-title">and 15 more</a>' in cell
+    assert cell.count("GW") == 3  # three names, not eighteen
