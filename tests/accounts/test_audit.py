@@ -182,3 +182,56 @@ def test_the_log_stands_when_the_upstream_is_down(demo_client, settings):
     settings.CALLABLE_API_URL = "http://127.0.0.1:9"
     response = demo_client.get("/audit/")
     assert response.status_code == 200 and "still-visible" in response.content.decode()
+
+
+def test_each_objects_page_links_to_its_history(support_client):
+    trunk_page = support_client.get(TRUNK).content.decode()
+    assert f'href="/audit/?account={DARREN}&amp;object={DARREN_TRUNK}">History</a>' in trunk_page
+    hook_page = support_client.get(HOOK).content.decode()
+    assert (
+        f'href="/audit/?account={DARREN}&amp;object={DARREN_HOOK_EVENT}">History</a>' in hook_page
+    )
+    address_page = support_client.get(ADDRESS).content.decode()
+    assert f'href="/audit/?account={DARREN}&amp;object=address">History</a>' in address_page
+
+
+def test_it_filters_by_object_and_names_objects_rather_than_ids(demo_client, sandbox):
+    change_address(demo_client, level2="Polegate")
+    entry(object_id=DARREN_TRUNK, object_name="Primary IP Address")
+    entry(object_kind="device", object_id="dev-1", object_name="Main menu")
+    history = demo_client.get("/audit/", {"account": DARREN, "object": DARREN_TRUNK})
+    assert "trunk Primary IP Address" in table(history)
+    assert "address" not in table(history) and "Main menu" not in table(history)
+    addresses = table(demo_client.get("/audit/", {"object": "address"}))
+    assert "Polegate" in addresses and "Primary IP Address" not in addresses
+    page = history.content.decode()
+    assert f'<option value="{DARREN_TRUNK}" selected>trunk Primary IP Address</option>' in page
+    assert '<option value="dev-1">device Main menu</option>' in page
+
+
+def test_a_change_through_the_dashboard_records_the_objects_name(demo_client, sandbox):
+    edit = form_fields(demo_client.get(TRUNK))
+    demo_client.post(TRUNK, {**edit, "port": "5062"})
+    recorded = AuditEntry.objects.get()
+    assert recorded.object_name == "Primary IP Address"
+
+
+def test_it_filters_by_date(demo_client):
+    old = entry(object_id="last-year")
+    AuditEntry.objects.filter(pk=old.pk).update(at="2025-03-01T12:00:00Z")
+    entry(object_id="recent")
+    march = table(demo_client.get("/audit/", {"since": "2025-03-01", "until": "2025-03-01"}))
+    assert "last-year" in march and "recent" not in march
+    since = table(demo_client.get("/audit/", {"since": "2025-03-02"}))
+    assert "recent" in since and "last-year" not in since
+
+
+def test_a_date_that_is_not_one_is_said_by_its_field_and_not_applied(demo_client):
+    entry(object_id="still-listed")
+    response = demo_client.get("/audit/", {"since": "31/02/2025", "user": "demo"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="f-since-error"' in page and 'value="31/02/2025"' in page
+    assert "still-listed" in table(response)  # the user filter still applies, the date does not
+    backwards = demo_client.get("/audit/", {"since": "2025-05-01", "until": "2025-04-01"})
+    assert "on or after the first day" in backwards.content.decode()
