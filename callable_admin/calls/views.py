@@ -15,7 +15,7 @@ from callable_admin.api.client import gather
 from callable_admin.api.errors import UpstreamError, UpstreamRejected, UpstreamUnavailable
 from callable_admin.api.transport import current_calls
 from callable_admin.audit.record import audited
-from callable_admin.calls.forms import CallForm
+from callable_admin.calls.forms import CallForm, in_e164, region_for, region_from_form
 from callable_admin.calls.models import PlacedCall
 from callable_admin.calls.verbs import (
     PRESETS,
@@ -60,6 +60,7 @@ def _builder(account: dict, form: CallForm, focus: str = "") -> dict:
     """What the builder's templates need, whole page or one section."""
     return {
         "account": account,
+        "number_region": region_for(account),
         "tab": "calls",
         "form": form,
         "focus": focus,
@@ -95,6 +96,7 @@ def new(request: HttpRequest, account_id: str) -> HttpResponse:
         if request.htmx:
             raise  # the error shows in #flash; the page, and all typed on it, stays
         return _builder_kept(request, account_id, draft, exc)
+    draft = in_e164(draft, region_for(account))
     action = request.POST.get("action", "")
     if action != "place":
         # The builder's buttons: the server changes the draft; HTMX swaps just that section.
@@ -181,7 +183,9 @@ def _place(request: HttpRequest, account_id: str, body: dict) -> PlacedCall:
 @require_POST
 def preview(request: HttpRequest, account_id: str) -> HttpResponse:
     """The body the builder's current values make; no upstream call."""
-    return render(request, "calls/new.html#preview", _preview(split(dict(request.POST.items()))))
+    region = region_from_form(request.POST.get("number_region", ""))
+    draft = in_e164(split(dict(request.POST.items())), region)
+    return render(request, "calls/new.html#preview", _preview(draft))
 
 
 @dataclass

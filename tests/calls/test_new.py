@@ -320,7 +320,7 @@ def test_each_kind_of_201_is_understood(demo_client, sandbox, created):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"target_number": "01234 567890"}, "target_number", "E.164"),
+        ({"target_number": "call me maybe"}, "target_number", "with its country code"),
         ({"target_number": ""}, "target_number", "Enter the number to call."),
         ({"target_kind": ""}, "target_kind", "This field is required."),
         (
@@ -343,7 +343,7 @@ def test_each_kind_of_201_is_understood(demo_client, sandbox, created):
             "target_sip_uri",
             "sip: or sips:",
         ),
-        ({"caller_id": "441234567890"}, "caller_id", "E.164"),
+        ({"caller_id": "12"}, "caller_id", "with its country code"),
         ({"verb_0_text": "   "}, "verb_0_text", "one line at least"),
         (
             {
@@ -392,7 +392,7 @@ def test_each_kind_of_201_is_understood(demo_client, sandbox, created):
                 "verb_1_target_0_number": "1234",
             },
             "verb_1_target_0_number",
-            "E.164",
+            "with its country code",
         ),
         (
             {"verb_1_kind": "gather", "verb_1_num_digits": "33"},
@@ -638,3 +638,38 @@ def test_a_builder_button_while_the_upstream_is_down_reports_in_the_flash_region
     assert response.status_code == 502
     assert response["HX-Retarget"] == "#flash"  # the builder on the page is left as it is
     assert "did not answer" in response.content.decode()
+
+
+# Numbers as people dial them
+
+
+def test_a_national_number_is_read_in_the_accounts_country_and_sent_as_e164(demo_client, sandbox):
+    response = demo_client.post(
+        NEW,
+        call_form(
+            target_number="01234 567893",
+            caller_id="(01234) 567-890",
+            verb_1_kind="dial",
+            verb_1_target_0_kind="phoneNumber",
+            verb_1_target_0_number="01323 456701",
+        ),
+    )
+    assert response.status_code == 302
+    body = sent(sandbox)
+    assert body["target"] == {"phoneNumber": {"number": "+441234567893"}}
+    assert body["callerId"] == "+441234567890"
+    assert body["verbs"][1]["dial"]["targets"] == [{"phoneNumber": {"number": "+441323456701"}}]
+
+
+def test_the_preview_shows_a_national_number_as_it_will_be_sent(demo_client):
+    page = demo_client.get(NEW).content.decode()
+    assert '<input type="hidden" name="number_region" value="GB">' in page
+    preview = demo_client.post(
+        PREVIEW, {**call_form(target_number="01234 567893"), "number_region": "GB"}
+    ).content.decode()
+    assert "+441234567893" in preview and "01234 567893" not in preview
+
+
+def test_a_number_of_another_country_keeps_its_code(demo_client, sandbox):
+    demo_client.post(NEW, call_form(target_number="+1 212 555 0123"))
+    assert sent(sandbox)["target"] == {"phoneNumber": {"number": "+12125550123"}}
