@@ -213,7 +213,7 @@ class CallForm(forms.Form):
         mbn = str(account.get("mbn") or "")
         if mbn:
             # The API spells mbn without the plus; the field wants what would be presented.
-            presented = mbn if mbn.startswith("+") else f"+{mbn}"
+            presented = phones.readable(mbn)
             self.fields["caller_id"].widget.attrs["placeholder"] = presented
             self.fields["caller_id"].help_text = f"Blank: the main billing number, {presented}."
         self._add_target("target")

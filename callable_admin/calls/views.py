@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from callable_admin import phones
 from callable_admin.api.client import gather
 from callable_admin.api.errors import UpstreamError, UpstreamRejected, UpstreamUnavailable
 from callable_admin.api.transport import current_calls
@@ -124,7 +125,7 @@ def new(request: HttpRequest, account_id: str) -> HttpResponse:
         return render(request, "calls/new.html", _builder(account, form), status=status)
     messages.success(
         request,
-        f"Call placed to {describe_target(body['target'])}"
+        f"Call placed to {describe_target(body['target'], shown_number=phones.readable)}"
         + (f": upstream id {placed.call_id}." if placed.call_id else "."),
     )
     return HttpResponseRedirect(reverse("calls:log", args=[account_id]) + f"#call-{placed.pk}")
@@ -222,7 +223,7 @@ def log(request: HttpRequest, account_id: str) -> HttpResponse:
         calls.append(
             LoggedCall(
                 placed,
-                describe_target(body.get("target"), names),
+                describe_target(body.get("target"), names, phones.readable),
                 [describe_verb(verb, names) for verb in verbs],
                 _pretty(body),
                 _pretty(placed.answer) if placed.answer is not None else "",

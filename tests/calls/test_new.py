@@ -99,7 +99,7 @@ def test_the_form_offers_the_accounts_devices_and_its_billing_number(demo_client
     response = demo_client.get(NEW)
     page = response.content.decode()
     assert response.status_code == 200
-    assert 'placeholder="+441234567890"' in page  # Darren's mbn, as it would be presented
+    assert 'placeholder="+44 1234 567890"' in page  # Darren's mbn, as people read it
     assert "Primary GW · ext 601 · SIP_GATEWAY" in page
     assert f'value="{DARREN_GATEWAY}"' in page
     # Account and devices are read at once: one round trip.
@@ -300,7 +300,7 @@ def test_placing_logs_the_call_audits_it_and_says_so(demo_client, sandbox):
     )
     assert response["Location"] == f"/accounts/{DARREN}/calls/#call-{placed.pk}"
     page = demo_client.get(response["Location"]).content.decode()
-    assert f"Call placed to +441234567893: upstream id {call['id']}." in page
+    assert f"Call placed to +44 1234 567893: upstream id {call['id']}." in page
 
 
 @pytest.mark.parametrize("created", ["empty", "body", "location"])
