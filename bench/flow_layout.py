@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.findings import validate  # noqa: E402
-from flows.graph import parse  # noqa: E402
-from flows.layout import layout  # noqa: E402
-from flows.svg import render  # noqa: E402
-from flows.synthetic import make_devices  # noqa: E402
+from flows.model.findings import validate  # noqa: E402
+from flows.model.graph import parse  # noqa: E402
+from flows.model.layout import layout  # noqa: E402
+from flows.model.svg import render  # noqa: E402
+from tests.flows.synthetic import make_devices  # noqa: E402
 
 SIZES = (100, 1000, 2000)
 

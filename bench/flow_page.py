@@ -79,10 +79,10 @@ def configure_django(sandbox_url: str, work_dir: str) -> None:
 
 
 def measure(client, sandbox_url: str, token: str, account_id: str, runs: int) -> dict:
-    from flows.findings import validate
-    from flows.graph import parse
-    from flows.layout import layout
-    from flows.svg import render
+    from flows.model.findings import validate
+    from flows.model.graph import parse
+    from flows.model.layout import layout
+    from flows.model.svg import render
 
     path = f"/accounts/{account_id}/flow/"
     client.get(path, HTTP_ACCEPT_ENCODING="gzip")  # warm-up: connections, templates, caches

@@ -65,12 +65,9 @@ class UpstreamErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, SessionExpired):
-            from django.contrib.auth import logout
+            from callable_admin.signin.middleware import end_session
 
-            from callable_admin.signin.middleware import sign_in_redirect
-
-            logout(request)
-            return sign_in_redirect(request, "Your session has ended. Please sign in again.")
+            return end_session(request, "Your session has ended. Please sign in again.")
         if isinstance(exception, InvalidId):
             return error_response(
                 request, 404, "No such page", "That address does not name anything here."

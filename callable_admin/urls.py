@@ -3,6 +3,7 @@ from django.urls import include, path, register_converter
 from callable_admin import errors, views
 from callable_admin.converters import UpstreamIdConverter
 from callable_admin.signin import views as signin_views
+from flows.views.canvas import device_types_css
 
 register_converter(UpstreamIdConverter, "uid")
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("callable_admin.accounts.urls")),
     path("accounts/<uid:account_id>/flow/", include("flows.urls")),
+    path("flow/device-types.css", device_types_css, name="device_types_css"),
     path("accounts/<uid:account_id>/calls/", include("callable_admin.calls.urls")),
     path("audit/", include("callable_admin.audit.urls")),
     path("directory/", include("callable_admin.directory.urls")),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -13,7 +14,9 @@ class DevicePosition(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account_id", "device_id"], name="one_position_per_device")
+            models.UniqueConstraint(
+                fields=["account_id", "device_id"], name="one_position_per_device"
+            )
         ]
 
     def __str__(self) -> str:
@@ -23,3 +26,36 @@ class DevicePosition(models.Model):
     def pinned(cls, account_id: str) -> dict[str, tuple[int, int]]:
         rows = cls.objects.filter(account_id=account_id).values_list("device_id", "x", "y")
         return {device_id: (x, y) for device_id, x, y in rows}
+
+
+class Draft(models.Model):
+    """One admin's unpublished changes to one account's flow (`flows.model.draft.DraftState` as
+    JSON), kept here until published or discarded: it survives reloads, sign-out and restarts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    account_id = models.CharField(max_length=64)
+    # the upstream's device list when the draft began or was last rebased, exactly as sent
+    base = models.JSONField()
+    # the draft's devices, in list order (new ones at the end), each a whole upstream object
+    devices = models.JSONField()
+    # device id -> [x, y]: every card pinned when the draft starts, so an edit moves no other card
+    positions = models.JSONField(default=dict)
+    # the account's DDIs, trunks and hooks when the draft began: names for pickers, no upstream read
+    context = models.JSONField(default=dict)
+    # undo and redo stacks of `Change.to_json()`, newest last
+    undo = models.JSONField(default=list)
+    redo = models.JSONField(default=list)
+    # bumped by every save: a save that finds another version lost a race and is retried
+    version = models.PositiveIntegerField(default=0)
+    started = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "account_id"], name="one_draft_per_user_and_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"draft of {self.account_id} by {self.user_id}"

@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 
 from callable_admin.accounts.conflicts import ABSENT
 from callable_admin.accounts.countries import COUNTRIES_BY_CODE, COUNTRY_NAMES
+from callable_admin.forms import refuse_bidi_controls
+from callable_admin.masking import masked
+from callable_admin.signin import kept
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 POSTAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,10}[A-Za-z0-9]")
@@ -115,6 +118,8 @@ class UpstreamObjectForm(forms.Form):
     checks_siblings = False
 
     def __init__(self, data=None, *, stored: dict | None = None, **kwargs):
+        if data is None:
+            data = kept.take()  # what a POST carried when its session had ended, for review
         stored = stored or {}
         initial = {
             name: stored[name] for name in self.api_field_names() if stored.get(name) is not None
@@ -157,6 +162,11 @@ class UpstreamObjectForm(forms.Form):
     def check_siblings(self, siblings: list[dict]) -> None:
         """Add errors where this object clashes with another of the account's."""
 
+    def clean(self):
+        cleaned = super().clean()
+        refuse_bidi_controls(self)
+        return cleaned
+
     def changed_fields(self) -> set[str]:
         return set(self.changed_data) - {"original"}
 
@@ -173,7 +183,7 @@ class UpstreamObjectForm(forms.Form):
     def readable(self) -> list[tuple[str, str]]:
         """(label, value) of each field as stored, for those who may look but not change."""
         return [
-            (self.fields[name].label, self.display(name, self.initial.get(name)))
+            (self.fields[name].label, self.display(name, masked(name, self.initial.get(name))))
             for name in self.api_field_names()
         ]
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from callable_admin import phones
-from callable_admin.accounts import routes
 from callable_admin.accounts.conflicts import (
     ABSENT,
     Merge,
@@ -35,13 +34,15 @@ from callable_admin.api.errors import (
     UpstreamNotFound,
     UpstreamRejected,
 )
-from callable_admin.audit.record import audited, redact
+from callable_admin.audit.record import audited
 from callable_admin.directory import refresh
 from callable_admin.directory import search as directory_search
 from callable_admin.directory.models import DirectoryBuild, ListedAccount
 from callable_admin.forms import save_or_explain
+from callable_admin.masking import masked
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
-from flows import graph
+from flows.model import graph, routes
+from flows.model.findings import validate
 
 ACCOUNTS_PER_PAGE = 50
 READ = ("GET", "HEAD")
@@ -175,7 +176,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "account": account,
         "tab": "overview",
         "details": [
-            (name, _shown(redact(name, value)))
+            (name, _shown(masked(name, value)))
             for name, value in account.items()
             if name not in ("id", "name", "mbn", "domain")
         ],
@@ -183,7 +184,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "address_error": address_error,
         "ddis_error": ddis_error or devices_error,
         "ddi_count": len(ddis) if ddis is not None else None,
-        "ddi_routes": routes.ddi_routes(ddis, flow) if ddis is not None else [],
+        "ddi_routes": routes.ddi_routes(flow, validate(flow)) if ddis is not None else [],
         "trunks_error": trunks_error,
         "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunks or []],
         "hooks_error": hooks_error,
@@ -204,7 +205,7 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
         lambda: api.devices(account_id),
     )
     flow = graph.parse(devices, numbers)
-    ddi_routes = routes.ddi_routes(numbers, flow)
+    ddi_routes = routes.ddi_routes(flow, validate(flow))
     return render(
         request,
         "accounts/ddis.html",
@@ -404,7 +405,7 @@ def _other_fields(document: dict, form_class: type[UpstreamObjectForm]) -> list[
     """Fields the form does not edit: shown, and sent back exactly as they are."""
     shown = set(form_class.api_field_names()) | {"id"}
     return [
-        (name, _shown(redact(name, value))) for name, value in document.items() if name not in shown
+        (name, _shown(masked(name, value))) for name, value in document.items() if name not in shown
     ]
 
 

@@ -8,6 +8,7 @@ class UpstreamError(Exception):
 
     status = 502
     title = "The Callable API did not answer"
+    html_page = False  # the answer was an HTML error page (a proxy's), not the API's own
 
     def __init__(self, message: str = "", *, upstream_status: int | None = None):
         super().__init__(message or self.title)

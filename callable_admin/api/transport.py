@@ -20,6 +20,7 @@ from callable_admin.api.errors import (
     BadCredentials,
     InvalidId,
     Unauthorized,
+    UpstreamError,
     UpstreamForbidden,
     UpstreamMethodNotAllowed,
     UpstreamNotFound,
@@ -28,6 +29,7 @@ from callable_admin.api.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from callable_admin.text import valid_text
 
 log = logging.getLogger("callable_admin.api")
 
@@ -165,7 +167,17 @@ class Transport:
             if record is not None:
                 record.calls.append(UpstreamCall(method, path, status, ms))
             log.info("%s %s %s %.0fms", method, path, status if status is not None else "-", ms)
-        return _answer(response)
+        try:
+            return _answer(response)
+        except UpstreamError as exc:
+            exc.html_page = _is_html_page(response)
+            raise
+
+
+def _is_html_page(response: requests.Response) -> bool:
+    """An error page (a proxy's, a gateway's), not an answer of the API itself."""
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or response.text.lstrip()[:1] == "<"
 
 
 def _timed_out(exc: requests.exceptions.ConnectionError) -> bool:
@@ -181,7 +193,7 @@ def _answer(response: requests.Response) -> Answer:
         body = None
         if status != 204 and response.content.strip():
             try:
-                body = response.json()
+                body = _json(response)
             except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond reason
                 raise UpstreamUnavailable(
                     "The Callable API answered with something that is not JSON."
@@ -210,13 +222,24 @@ def _answer(response: requests.Response) -> Answer:
 
 
 _TAGS = re.compile(r"<[^>]+>")
+# a \uD800-\uDFFF escape: the only way JSON text can hold a lone surrogate
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _json(response: requests.Response) -> object:
+    """The body as JSON, every string valid text: a lone surrogate (valid JSON, no character)
+    becomes U+FFFD here, once, so that no page, export or log line fails to encode it."""
+    body = response.json()
+    if _SURROGATE_ESCAPE.search(response.content):
+        body = valid_text(body)  # the rare answer: the scan above costs a fraction of parsing
+    return body
 
 
 def _explain(response: requests.Response) -> tuple[str, dict[str, list[str]]]:
     """The upstream's own message and per-field errors, whatever shape its error body has."""
     fallback = f"The Callable API answered {response.status_code} {response.reason or ''}".strip()
     try:
-        body = response.json()
+        body = _json(response)
     except (ValueError, RecursionError):
         text = " ".join(_TAGS.sub(" ", response.text or "").split())
         return (text[:300] or fallback), {}
@@ -266,6 +289,13 @@ def authorize(transport: Transport, form: dict) -> dict:
     try:
         answer = transport.request("POST", api_path("oauth", "authorize"), form=form)
     except (UpstreamRejected, Unauthorized, UpstreamForbidden) as exc:
+        if exc.html_page:
+            # A proxy's error page is a fault upstream, not a refusal of these credentials.
+            raise UpstreamUnavailable(
+                "The Callable API answered sign-in with an error page "
+                f"(HTTP {exc.upstream_status}).",
+                upstream_status=exc.upstream_status,
+            ) from exc
         raise BadCredentials(exc.message, upstream_status=exc.upstream_status) from exc
     body = answer.body
     # A refresh may or may not rotate the refresh token, so only the access token is required.

@@ -21,6 +21,7 @@ from callable_admin.calls.verbs import (
     Target,
     join,
 )
+from callable_admin.forms import refuse_bidi_controls
 
 E164 = RegexValidator(
     r"^\+[1-9][0-9]{5,14}\Z",
@@ -316,6 +317,7 @@ class CallForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        refuse_bidi_controls(self, keep_stored=False)  # everything here is typed
         self._check_target("target", self.draft.target)
         seen: set[str] = set()
         for row, (key, value) in enumerate(self.draft.tags):

@@ -73,8 +73,8 @@ def test_flow_hooks_and_event_hooks_are_shown_apart(demo_client):
 def test_the_flow_summary_counts_devices_by_type_and_links_the_canvas(demo_client):
     flow = section(demo_client.get(f"/accounts/{DEAN}/").content.decode(), "flow-title")
     assert "9 devices" in flow
-    assert re.search(r'data-device-type="ROUTE_START"><span class="count">2</span> Start', flow)
-    assert re.search(r'data-device-type="FLOW_HOOK"><span class="count">1</span> Flow hook', flow)
+    assert re.search(r'data-device-type="ROUTE_START" class="t-route-start"><span class="count">2</span> Start', flow)
+    assert re.search(r'data-device-type="FLOW_HOOK" class="t-unknown"><span class="count">1</span> Flow hook', flow)
     assert f'href="/accounts/{DEAN}/flow/"' in flow
 
 

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 
-from flows.findings import CODES, SEVERITIES, by_device, strongly_connected, validate
-from flows.graph import parse
+from flows.model.findings import CODES, SEVERITIES, by_device, strongly_connected, validate
+from flows.model.graph import parse
 from tests.flows.builders import (
     DARREN_DDI,
     DARREN_DDI_SPARE,

@@ -2,7 +2,15 @@ import copy
 
 from hypothesis import given, settings
 
-from flows.graph import KNOWN_TYPES, LINK_KINDS, PORT_LABELS, Link, parse, port_label, type_label
+from flows.model.graph import (
+    KNOWN_TYPES,
+    LINK_KINDS,
+    PORT_LABELS,
+    Link,
+    parse,
+    port_label,
+    type_label,
+)
 from tests.flows.builders import (
     DARREN_DDI,
     DARREN_DDI_SPARE,

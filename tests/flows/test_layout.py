@@ -3,8 +3,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.graph import parse
-from flows.layout import (
+from flows.model.graph import parse
+from flows.model.layout import (
     BAND_GAP,
     CARD_H,
     CARD_W,
@@ -17,7 +17,6 @@ from flows.layout import (
     TERM_W,
     layout,
 )
-from flows.synthetic import make_devices
 from tests.flows.builders import (
     darren_devices,
     dean_devices,
@@ -27,6 +26,7 @@ from tests.flows.builders import (
     other,
     start,
 )
+from tests.flows.synthetic import make_devices
 
 COLUMN = CARD_W + LAYER_GAP
 

@@ -1,8 +1,19 @@
+from collections.abc import Iterator
+
 from hypothesis import given, settings
 
-from flows.graph import parse
-from flows.outline import outline, walk
+from flows.model.graph import parse
+from flows.model.outline import OutlineNode, outline
 from tests.flows.builders import darren_devices, dean_devices, device_lists, other, start
+
+
+def walk(nodes: list[OutlineNode]) -> Iterator[tuple[int, OutlineNode]]:
+    """(depth, node) in reading order."""
+    stack = [(0, node) for node in reversed(nodes)]
+    while stack:
+        depth, node = stack.pop()
+        yield depth, node
+        stack.extend((depth + 1, child) for child in reversed(node.children))
 
 
 def shape(nodes):

@@ -3,10 +3,10 @@ from collections import Counter
 
 from hypothesis import given, settings
 
-from flows.findings import Finding, validate
-from flows.graph import parse
-from flows.layout import layout
-from flows.svg import SvgBuilder, escape, render, render_device
+from flows.model.findings import Finding, validate
+from flows.model.graph import parse
+from flows.model.layout import layout
+from flows.model.svg import SvgBuilder, escape, render, render_device
 from tests.flows.builders import (
     DARREN_GATEWAY,
     DARREN_START,

@@ -1,8 +1,8 @@
 from collections import Counter
 
-from flows.findings import strongly_connected, validate
-from flows.graph import parse
-from flows.synthetic import make_devices
+from flows.model.findings import strongly_connected, validate
+from flows.model.graph import parse
+from tests.flows.synthetic import make_devices
 
 
 def test_it_makes_exactly_n_devices_with_unique_ids_deterministically():

@@ -1,7 +1,7 @@
 import pytest
 
-from flows.graph import parse
-from flows.trace import GATEWAY_OUTCOMES, trace
+from flows.model.graph import parse
+from flows.model.trace import GATEWAY_OUTCOMES, trace
 from tests.flows.builders import (
     DARREN_DDI,
     DARREN_DDI_SPARE,

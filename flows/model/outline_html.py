@@ -3,9 +3,9 @@ of milliseconds for a thousand nested entries, this a few."""
 
 from __future__ import annotations
 
-from flows.graph import Flow, port_label, type_label
-from flows.outline import OutlineNode
-from flows.svg import SvgBuilder
+from flows.model.graph import Flow, port_label, type_label
+from flows.model.outline import OutlineNode
+from flows.model.svg import SvgBuilder
 
 END_WORDS = {"terminal": "ends:", "dangling": "goes to a missing device"}
 

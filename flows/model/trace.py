@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flows.graph import SIP_GATEWAY, Flow, Link
+from flows.model.graph import SIP_GATEWAY, Flow, Link
 
 # what happened at a SIP gateway -> the port the call leaves by
 GATEWAY_OUTCOMES: dict[str, str] = {
@@ -14,8 +14,6 @@ GATEWAY_OUTCOMES: dict[str, str] = {
     "no answer": "onNoAnswer",
     "failed": "onFail",
 }
-
-ENDS = ("terminal", "loop", "dangling", "no_route", "dead_end")
 
 
 @dataclass(eq=False)

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flows.graph import Flow, Link
+from flows.model.graph import Flow, Link
 
 CARD_W = 200
 CARD_H = 72

@@ -12,9 +12,19 @@ import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from flows.findings import Finding, by_device
-from flows.graph import ROUTE_START, SIP_GATEWAY, Device, Flow, Link, trunk_summary, type_label
-from flows.layout import (
+from flows.model.devicetypes import device_type as device_type_of
+from flows.model.devicetypes import looks
+from flows.model.findings import Finding, by_device
+from flows.model.graph import (
+    ROUTE_START,
+    SIP_GATEWAY,
+    Device,
+    Flow,
+    Link,
+    trunk_summary,
+    type_label,
+)
+from flows.model.layout import (
     CARD_H,
     CARD_W,
     TERM_H,
@@ -26,29 +36,14 @@ from flows.layout import (
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
-# types with a look of their own; every other type is drawn as t-unknown
-TYPE_CLASSES: dict[str, str] = {
-    ROUTE_START: "t-route-start",
-    SIP_GATEWAY: "t-sip-gateway",
-    "IVR_MENU": "t-ivr-menu",
-    "QUEUE": "t-queue",
-    "VOICEMAIL": "t-voicemail",
-    "TIME_SWITCH": "t-time-switch",
-}
-UNKNOWN_CLASS = "t-unknown"
-
-# colours for a standalone document; the page's own stylesheet styles the embedded canvas
+# colours for a standalone document, from the table of device types the page's canvas also
+# reads; the page's own stylesheet styles the embedded canvas
 STYLE = (
     "svg{background:#fafbfc}"
     "text{font:12px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#1f2933}"
-    ".device rect{fill:#fff;stroke:#9aa5b1;stroke-width:1.5}"
-    ".t-route-start rect{fill:#e8f5e9;stroke:#2e7d32}"
-    ".t-sip-gateway rect{fill:#e3f2fd;stroke:#1565c0}"
-    ".t-ivr-menu rect{fill:#fff8e1;stroke:#f9a825}"
-    ".t-queue rect{fill:#f3e5f5;stroke:#7b1fa2}"
-    ".t-voicemail rect{fill:#fce4ec;stroke:#c2185b}"
-    ".t-time-switch rect{fill:#e0f7fa;stroke:#00838f}"
-    ".t-unknown rect{fill:#f5f5f5;stroke:#616e7c;stroke-dasharray:5 3}"
+    ".device rect{fill:#fff;stroke-width:1.5}"
+    + "".join(f".{t.look} rect{{fill:{t.fill};stroke:{t.colour}}}" for t in looks())
+    + ".t-unknown rect{stroke-dasharray:5 3}"
     ".ty{font-size:10px;fill:#52606d;letter-spacing:.04em}"
     ".nm{font-weight:600}"
     ".ex,.es{font-size:11px;fill:#52606d}"
@@ -69,8 +64,9 @@ ARROWHEAD = (
     'markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z"/></marker></defs>'
 )
 
-# characters XML 1.0 cannot carry, and lone surrogates UTF-8 cannot encode
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# characters XML 1.0 cannot carry, lone surrogates UTF-8 cannot encode, and bidi embeddings,
+# overrides and isolates that would make `evil/\u202egnp.exe` read as `evil/exe.png`
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 NAME_CHARS = 26
 ESSENTIAL_CHARS = 30
@@ -79,7 +75,7 @@ TERMINAL_CHARS = 10
 PORT_LABELS_AT_PORT = 5
 
 
-_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 
 def escape(value: object) -> str:
@@ -138,7 +134,7 @@ class SvgBuilder:
 
 
 def type_class(device_type: str) -> str:
-    return TYPE_CLASSES.get(device_type, UNKNOWN_CLASS)
+    return device_type_of(device_type).look
 
 
 def aria_label(device: Device) -> str:

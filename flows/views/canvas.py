@@ -1,21 +1,28 @@
-"""The canvas and its panels. Reads only: the flow editor (a later issue) sits on the same model."""
+"""The canvas and its panels, read only: what anyone signed in may see of an account's flow."""
 
 import json
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from callable_admin.api.client import gather
-from flows.findings import Finding, validate
-from flows.graph import SIP_GATEWAY, Flow, parse, port_label, type_label
-from flows.html import outline_html
-from flows.layout import Layout, layout
+from callable_admin.htmx import page_or_part
+from callable_admin.masking import masked_document
+from flows.model.devicetypes import looks, stylesheet
+from flows.model.findings import Finding, validate
+from flows.model.graph import SIP_GATEWAY, Flow, parse, port_label, type_label
+from flows.model.layout import Layout, layout
+from flows.model.outline import outline
+from flows.model.outline_html import outline_html
+from flows.model.svg import render as render_svg
+from flows.model.trace import GATEWAY_OUTCOMES, Trace, trace
 from flows.models import DevicePosition
-from flows.outline import outline
-from flows.svg import render as render_svg
-from flows.trace import GATEWAY_OUTCOMES, Trace, trace
 
 END_WORDS = {
     "terminal": "The call ends",
@@ -98,17 +105,22 @@ def _trace_context(flow: Flow, ddi_id: str, outcome: str, picks: dict[str, str])
         "trace_end": END_WORDS[result.end],
         "trace_end_name": _device_name(flow, result.end_device) if result.end == "loop"
         else result.end_target,
-        "trace_devices": " ".join(device_id for device_id, _ in result.steps),
-        "trace_links": " ".join(f"{link.source}|{link.path}" for link in result.links),
+        # JSON, not joined text: an upstream id may hold spaces or "|"
+        "trace_devices": json.dumps([device_id for device_id, _ in result.steps]),
+        "trace_links": json.dumps([[link.source, link.path] for link in result.links]),
         "two_starts": len(result.starts) > 1,
     }
 
+
+# a device id in ?id= longer than this names no device (the check an id in a path gets)
+MAX_DEVICE_ID = 200
 
 # Where the canvas's SVG goes in the rendered page. At 1,000 devices the SVG is over a megabyte:
 # spliced in once, as bytes, it is not copied through every level of the template (~15 ms).
 SVG_SLOT = "<!--flow-svg-->"
 
 
+@require_GET
 def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     loaded = _load(request, account_id)
     flow = loaded.flow
@@ -124,6 +136,7 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
         "findings": [(finding, _device_name(flow, finding.device_id)) for finding in loaded.findings],
         "counts": counts,
         "device_count": len(flow.devices),
+        "looks": looks(),
         "ddis": [(ddi_id_, number, bool(flow.ddi_routes.get(ddi_id_)))
                  for ddi_id_, number in flow.ddis.items()],
         "outcomes": list(GATEWAY_OUTCOMES),
@@ -139,6 +152,7 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     return response
 
 
+@require_GET
 def trace_view(request: HttpRequest, account_id: str) -> HttpResponse:
     if not request.htmx:
         # Without JavaScript the canvas page itself shows the trace.
@@ -150,12 +164,12 @@ def trace_view(request: HttpRequest, account_id: str) -> HttpResponse:
     return render(request, "flows/_trace_result.html", context)
 
 
+@require_GET
 def outline_view(request: HttpRequest, account_id: str) -> HttpResponse:
     loaded = _load(request, account_id, with_account=not request.htmx)
     context = {"account": loaded.account, "tab": "flow",
                "outline": mark_safe(outline_html(loaded.flow, outline(loaded.flow)))}
-    template = "flows/_outline.html" if request.htmx else "flows/outline.html"
-    return render(request, template, context)
+    return page_or_part(request, "flows/outline.html", "flows/_outline.html", context)
 
 
 def _fields(value: object, path: str = "") -> list[tuple[str, str]]:
@@ -174,7 +188,12 @@ def _fields(value: object, path: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def inspector(request: HttpRequest, account_id: str, device_id: str) -> HttpResponse:
+@require_GET
+def inspector(request: HttpRequest, account_id: str, device_id: str | None = None) -> HttpResponse:
+    if device_id is None:
+        device_id = request.GET.get("id", "")
+        if not device_id or len(device_id) > MAX_DEVICE_ID:
+            raise Http404("This flow has no such device.")
     loaded = _load(request, account_id, with_account=not request.htmx)
     flow = loaded.flow
     device = flow.devices.get(device_id)
@@ -186,19 +205,22 @@ def inspector(request: HttpRequest, account_id: str, device_id: str) -> HttpResp
         "device": device,
         "type": type_label(device.type),
         "known": device.known,
-        "fields": _fields(device.raw),
+        "fields": _fields(masked_document(device.raw)),
         "outgoing": [(link, link.label or port_label(link.port), _device_name(flow, link.target))
                      for link in flow.outgoing(device_id)],
         "incoming": [(link, link.label or port_label(link.port), _device_name(flow, link.source))
                      for link in flow.incoming(device_id)],
         "findings": [f for f in loaded.findings if f.device_id == device_id],
-        "raw": json.dumps(device.raw, indent=2, ensure_ascii=False),
+        "raw": json.dumps(masked_document(device.raw), indent=2, ensure_ascii=False),
     }
-    template = "flows/_inspector.html" if request.htmx else "flows/inspector.html"
-    return render(request, template, context)
+    return page_or_part(request, "flows/inspector.html", "flows/_inspector.html", context)
 
 
+@require_GET
 def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
+    if not request.is_admin:  # it keeps every value, credentials included
+        raise PermissionDenied("The JSON export holds every value, credentials included: it is "
+                               "for organisation admins.")
     loaded = _load(request, account_id, with_account=False)
     placed = _layout(account_id, loaded.flow)
     body = {
@@ -211,6 +233,7 @@ def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
     return response
 
 
+@require_GET
 def export_svg(request: HttpRequest, account_id: str) -> HttpResponse:
     loaded = _load(request, account_id)
     placed = _layout(account_id, loaded.flow)
@@ -221,3 +244,11 @@ def export_svg(request: HttpRequest, account_id: str) -> HttpResponse:
     # An SVG opened on its own is a document: allow its inline style and nothing else.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@login_not_required
+@require_GET
+@cache_control(public=True, max_age=3600)
+def device_types_css(request: HttpRequest) -> HttpResponse:
+    """Each device type's colour, from the one table of device types (no copy in a CSS file)."""
+    return HttpResponse(stylesheet(), content_type="text/css; charset=utf-8")

@@ -16,17 +16,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-ROUTE_START = "ROUTE_START"
-SIP_GATEWAY = "SIP_GATEWAY"
+from flows.model.devicetypes import ROUTE_START, SIP_GATEWAY, TYPES, camel, type_label
 
-# device type -> name of its settings object
-KNOWN_TYPES: dict[str, str] = {ROUTE_START: "startRoute", SIP_GATEWAY: "sipGateway"}
-
-# ports of the known types, in the order they are shown and followed
-KNOWN_PORTS: dict[str, tuple[str, ...]] = {
-    ROUTE_START: ("connectTo",),
-    SIP_GATEWAY: ("onComplete", "onNoAnswer", "onBusy", "onFail"),
-}
+# device type -> name of its settings object, and the ports of that object in the order shown
+# and followed: the documented types, from the one table of device types
+KNOWN_TYPES: dict[str, str] = {t.name: t.settings_key for t in TYPES.values() if t.documented}
+KNOWN_PORTS: dict[str, tuple[str, ...]] = {t.name: t.ports for t in TYPES.values() if t.documented}
 
 # id lists that attach numbers and trunks to a device: never device links
 ATTACHMENT_PATHS = frozenset({"startRoute.ddis", "sipGateway.trunks"})
@@ -42,15 +37,6 @@ PORT_LABELS: dict[str, str] = {
     "onFail": "failed",
     "onTimeout": "timeout",
     "onNoMatch": "no match",
-}
-
-TYPE_LABELS: dict[str, str] = {
-    ROUTE_START: "Start",
-    SIP_GATEWAY: "SIP gateway",
-    "IVR_MENU": "IVR menu",
-    "QUEUE": "Queue",
-    "VOICEMAIL": "Voicemail",
-    "TIME_SWITCH": "Time switch",
 }
 
 LINK_KINDS = ("device", "terminal", "dangling")
@@ -78,15 +64,6 @@ def port_label(port: str) -> str:
         return PORT_LABELS[port]
     words = port[2:] if is_port(port) and port != "connectTo" else port
     return _WORD_BREAK.sub(" ", words).lower()
-
-
-def type_label(device_type: str) -> str:
-    """Words for a type: `SIP_GATEWAY` -> `SIP gateway`, `CALL_PARK` -> `Call park`."""
-    if device_type in TYPE_LABELS:
-        return TYPE_LABELS[device_type]
-    if not device_type:
-        return "Device"
-    return device_type.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,17 +207,12 @@ def _text(value: object) -> str:
     return ""
 
 
-def _camel(device_type: str) -> str:
-    first, *rest = device_type.lower().split("_")
-    return first + "".join(word.capitalize() for word in rest)
-
-
 def _settings_key(raw: dict, device_type: str) -> str | None:
     if device_type in KNOWN_TYPES:
         key = KNOWN_TYPES[device_type]
         return key if key in raw else None
-    if device_type and _camel(device_type) in raw:
-        return _camel(device_type)
+    if device_type and camel(device_type) in raw:
+        return camel(device_type)
     # a type we do not know: its settings are its one object-valued field, if there is one
     candidates = [
         key for key, value in raw.items() if key not in IDENTITY_FIELDS and isinstance(value, dict)

@@ -7,10 +7,9 @@ in a final group. Built with an explicit stack: a 2,000-device chain is as safe 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from flows.graph import Flow, Link
+from flows.model.graph import Flow, Link
 
 KINDS = ("device", "terminal", "dangling", "unreachable")
 
@@ -75,11 +74,3 @@ def _expand(flow: Flow, device_id: str, shown: set[str]) -> OutlineNode:
             work.append((child, iter(flow.outgoing(link.target))))
     return root
 
-
-def walk(nodes: list[OutlineNode]) -> Iterator[tuple[int, OutlineNode]]:
-    """(depth, node) in reading order, without recursion: templates can render a flat list."""
-    stack = [(0, node) for node in reversed(nodes)]
-    while stack:
-        depth, node = stack.pop()
-        yield depth, node
-        stack.extend((depth + 1, child) for child in reversed(node.children))

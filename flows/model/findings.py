@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flows.graph import KNOWN_TYPES, ROUTE_START, SIP_GATEWAY, Device, Flow, type_label
+from flows.model.graph import KNOWN_TYPES, ROUTE_START, SIP_GATEWAY, Device, Flow, type_label
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -36,6 +36,8 @@ class Finding:
     device_id: str | None
     field: str | None
     message: str
+    # the number a finding is about: the Numbers page reads "is it routed" from here, like the canvas
+    ddi_id: str | None = None
 
 
 def validate(flow: Flow) -> list[Finding]:
@@ -199,6 +201,7 @@ def _start_checks(flow: Flow, device: Device) -> list[Finding]:
                     "startRoute.ddis",
                     f"{_named(device)} lists the number {ddi_id}, "
                     "which is not a DDI of this account.",
+                    ddi_id,
                 )
             )
     return found
@@ -240,6 +243,7 @@ def _ddi_checks(flow: Flow) -> list[Finding]:
                     None,
                     ddi_id,
                     f"The number {number} is routed nowhere: no start lists it.",
+                    ddi_id,
                 )
             )
         elif len(start_ids) > 1:
@@ -253,6 +257,7 @@ def _ddi_checks(flow: Flow) -> list[Finding]:
                         "startRoute.ddis",
                         f"The number {number} is listed by {_names(starts)}: "
                         "a number enters the flow at one start only.",
+                        ddi_id,
                     )
                 )
     return found

@@ -1,0 +1,125 @@
+"""Where flow drafts are kept: one per admin and account, in our database (`flows.models.Draft`).
+
+`open_draft` starts a draft from the upstream (one round of reads, every card pinned where the
+canvas shows it) or resumes the one kept; after that, editing reads and writes only our database.
+`save` is a compare-and-swap on the row's version, so two tabs of one person cannot lose each
+other's edits silently: the loser gets `DraftChanged` and the page reloads the draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from callable_admin.api.client import gather
+from flows.model.draft import DraftState
+from flows.model.findings import Finding, validate
+from flows.model.graph import Flow, parse
+from flows.model.layout import layout
+from flows.models import DevicePosition, Draft
+
+
+class DraftChanged(Exception):
+    """The draft was saved by another request (another tab) since this one read it."""
+
+
+@dataclass(eq=False)
+class OpenDraft:
+    row: Draft
+    state: DraftState
+
+    @property
+    def context(self) -> dict:
+        return self.row.context
+
+    def flow(self) -> Flow:
+        context = self.row.context
+        return parse(self.state.device_list(), context.get("ddis", []), context.get("trunks", []))
+
+    def findings(self, flow: Flow | None = None) -> list[Finding]:
+        return validate(flow if flow is not None else self.flow())
+
+
+def load(user, account_id: str) -> OpenDraft | None:
+    row = Draft.objects.filter(user=user, account_id=account_id).first()
+    if row is None:
+        return None
+    return OpenDraft(row, _state(row))
+
+
+def open_draft(user, account_id: str, api) -> OpenDraft:
+    """The user's draft for the account, started from the upstream if there is none."""
+    found = load(user, account_id)
+    if found is not None:
+        return found
+    account, devices, ddis, trunks, hooks = gather(
+        lambda: api.account(account_id),
+        lambda: api.flow_devices(account_id),
+        lambda: api.ddis(account_id),
+        lambda: api.trunks(account_id),
+        lambda: api.hooks(account_id),
+    )
+    flow = parse(devices, ddis, trunks)
+    # every card pinned where the canvas shows it now: an edit never makes another card jump
+    placed = layout(flow, DevicePosition.pinned(account_id)).positions
+    state = DraftState.start(devices, placed)
+    context = {"account": account, "ddis": ddis, "trunks": trunks, "hooks": hooks}
+    try:
+        with transaction.atomic():
+            row = Draft.objects.create(
+                user=user,
+                account_id=account_id,
+                base=state.base,
+                devices=list(state.devices.values()),
+                positions={key: list(value) for key, value in state.positions.items()},
+                context=context,
+            )
+    except IntegrityError:
+        # another tab started it at the same moment: theirs stands
+        return load(user, account_id)
+    return OpenDraft(row, state)
+
+
+def save(draft: OpenDraft) -> None:
+    """Write the state back if nobody else saved since it was read; else `DraftChanged`."""
+    row, state = draft.row, draft.state
+    data = state.to_json()
+    updated = Draft.objects.filter(pk=row.pk, version=row.version).update(
+        base=data["base"],
+        devices=data["devices"],
+        positions=data["positions"],
+        undo=data["undo"],
+        redo=data["redo"],
+        context=row.context,
+        version=row.version + 1,
+    )
+    if not updated:
+        raise DraftChanged("This draft was changed in another tab or window.")
+    row.version += 1
+
+
+def discard(user, account_id: str) -> None:
+    Draft.objects.filter(user=user, account_id=account_id).delete()
+
+
+def others(user, account_id: str) -> list[Draft]:
+    """Other people's drafts of the same flow, oldest first: shown, never touched."""
+    return list(
+        Draft.objects.filter(account_id=account_id)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("started")
+    )
+
+
+def _state(row: Draft) -> DraftState:
+    return DraftState.from_json(
+        {
+            "base": row.base,
+            "devices": row.devices,
+            "positions": row.positions,
+            "undo": row.undo,
+            "redo": row.redo,
+        }
+    )
