@@ -61,9 +61,13 @@ def readable(number: object) -> str:
     text = "" if number is None else str(number).strip()
     if not text or not looks_like_number(text):
         return text
-    parsed = _parsed(text if text.startswith("+") else "+" + digits(text), None)
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
+    try:
+        parsed = phonenumbers.parse("+" + digits(text), None)
+    except phonenumbers.NumberParseException:
         return text
+    if phonenumbers.region_code_for_country_code(parsed.country_code) == "ZZ":
+        return text
+    # A number Google's data does not know still reads better with its country code apart.
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

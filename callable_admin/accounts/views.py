@@ -206,6 +206,10 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
     )
     flow = graph.parse(devices, numbers)
     ddi_routes = routes.ddi_routes(flow, validate(flow))
+    # A number a search found, shown highlighted (`?number=441234567890`).
+    highlight = phones.digits(request.GET.get("number", ""))[:32]
+    main = phones.digits(str(account.get("mbn") or ""))
+    main_only = bool(main) and all(route.number != main for route in ddi_routes)
     return render(
         request,
         "accounts/ddis.html",
@@ -214,8 +218,9 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
             "tab": "ddis",
             "routes": ddi_routes,
             "problems": sum(1 for route in ddi_routes if route.problem),
-            # A number a search found, shown highlighted (`?number=441234567890`).
-            "highlight": phones.digits(request.GET.get("number", ""))[:32],
+            "highlight": highlight,
+            "main_only": main_only,
+            "highlight_main": main_only and highlight == main,
         },
     )
 
