@@ -108,3 +108,9 @@ def test_a_kept_form_is_offered_once_even_where_no_form_takes_it(client, sandbox
     assert client.get(f"/accounts/{DARREN}/").status_code == 200
     assert not KeptForm.objects.exists()
     assert "callable_kept_form" not in client.session
+
+
+def test_a_post_from_a_browser_with_no_session_keeps_nothing(client, sandbox):
+    response = client.post(ADDRESS, {"line1": "Anything"})
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert not KeptForm.objects.exists()

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -61,16 +60,17 @@ def keep(request) -> int | None:
     if not fields:
         return None
     user = request.user if request.user.is_authenticated else _user_of_ended_session(request)
+    if user is None:
+        return None  # nobody's session: nothing typed into a signed-in form (nor kept for spam)
     path = _page_path(request)[:500]
     return KeptForm.objects.create(user=user, path=path, fields=fields).pk
 
 
 def claim(request, user: CallableUser, kept_id: int | None) -> None:
-    """At sign-in: the form kept in this browser becomes this user's, unless another user typed
-    it. Forms kept too long are dropped."""
+    """At sign-in: the form kept in this browser is offered if this user typed it. Forms kept
+    too long are dropped."""
     KeptForm.objects.filter(created__lt=timezone.now() - KEEP_FOR).delete()
-    mine = Q(user=None) | Q(user=user)
-    if kept_id and KeptForm.objects.filter(mine, pk=kept_id).update(user=user):
+    if kept_id and KeptForm.objects.filter(pk=kept_id, user=user).exists():
         request.session[KEPT_KEY] = kept_id
     else:
         request.session.pop(KEPT_KEY, None)
