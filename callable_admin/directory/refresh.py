@@ -90,13 +90,15 @@ def ready(api: CallableAPI, organisation_id: str) -> DirectoryBuild | None:
     if current is None or current.built_at is None:
         build_now(api, organisation_id)
         return state(organisation_id)
-    refresh_if_stale(api, organisation_id)
+    refresh_if_stale(api, organisation_id, current)
     return current
 
 
-def refresh_if_stale(api: CallableAPI, organisation_id: str) -> threading.Thread | None:
+def refresh_if_stale(
+    api: CallableAPI, organisation_id: str, current: DirectoryBuild | None
+) -> threading.Thread | None:
     """Start a build in a thread if the directory is stale and no build is under way."""
-    if not is_stale(state(organisation_id)):
+    if not is_stale(current):
         return None
     return refresh_in_background(api, organisation_id, only_if_stale=True)
 
