@@ -253,3 +253,13 @@ def test_upstream_messages_that_name_objects_by_id_show_their_names(demo_client)
     assert "onFail: device ‘Primary GW’ is not in this flow" in shown
     csv_rows = rows(demo_client.get("/audit/export.csv"))
     assert "7aa48c2a-aa01-488b-abfb-4eabce3ce9f8 is not" in csv_rows[0]["message"]  # kept as sent
+
+
+def test_a_devices_inspector_links_to_its_history(support_client):
+    gateway = "7aa48c2a-aa01-488b-abfb-4eabce3ce9f8"
+    response = support_client.get(
+        f"/accounts/{DARREN}/flow/device/{gateway}/", headers={"HX-Request": "true"}
+    )
+    assert f'href="/audit/?account={DARREN}&amp;object={gateway}">History of this device</a>' in (
+        response.content.decode()
+    )
