@@ -53,7 +53,8 @@ CALLABLE_API_URL = env("CALLABLE_API_URL", default="http://127.0.0.1:8100").rstr
 CALLABLE_API_TIMEOUT = env.float("CALLABLE_API_TIMEOUT", default=10.0)
 CALLABLE_API_CONNECT_TIMEOUT = env.float("CALLABLE_API_CONNECT_TIMEOUT", default=3.0)
 CALLABLE_API_POOL_SIZE = env.int("CALLABLE_API_POOL_SIZE", default=16)
-CALLABLE_API_FANOUT = env.int("CALLABLE_API_FANOUT", default=16)  # threads for parallel reads
+# One budget per page for all its upstream calls: each call gets only what is left of it.
+CALLABLE_API_DEADLINE = env.float("CALLABLE_API_DEADLINE", default=10.0)
 CALLABLE_API_USER_AGENT = f"callable-admin/{__version__}"
 
 # Role names as the upstream's JWT spells them; an organisation with other names maps them here.
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "callable_admin.accounts",
     "callable_admin.audit",
     "callable_admin.calls",
+    "callable_admin.locks",
     "callable_admin.directory",
     "flows",
 ]
@@ -128,7 +130,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # upstream values: |isolated, |masked_url, |masked_as, |phone in every template
+            # upstream values: |isolated, |masked_url, |inert, |masked_as, |phone in every template
             "builtins": ["callable_admin.templatetags.shown", "callable_admin.templatetags.phones"],
             "context_processors": [
                 "django.template.context_processors.request",
@@ -232,5 +234,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # One line per request comes from RequestIdMiddleware; a 4xx (a form error) is not a warning.
+    "loggers": {"django.server": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
 }

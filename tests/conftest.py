@@ -7,6 +7,7 @@ import pytest
 import requests
 from django.core.cache import cache
 
+from callable_admin.api.breaker import breaker
 from sandbox.server import start
 
 DARREN = "5554872eb0731b38efa4d444"
@@ -126,6 +127,14 @@ def _fresh_cache(request):
     clear_cache_for(request)
     yield
     _clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers():
+    # Paths carry the same ids in every test: one test's failures must not pause the next's calls.
+    breaker.reset()
+    yield
+    breaker.reset()
 
 
 def sign_in(client, username="demo", password="1234", next_url=""):

@@ -9,9 +9,11 @@ current upstream object is read again and merged three ways, field by field:
 
 Everything the form does not show is taken from the current object, untouched."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core import signing
+
+from callable_admin.masking import masked
 
 
 class _Absent:
@@ -36,6 +38,7 @@ class Merge:
     document: dict  # the current object with my changes applied
     conflicts: list[str]  # fields we both changed, to different values
     current: dict
+    not_kept: list[str] = field(default_factory=list)  # written, but read back otherwise
 
 
 def _salt(kind: str, account_id: str, object_id: str) -> str:
@@ -73,6 +76,10 @@ def same(one: object, other: object) -> bool:
     return (blank(one) and blank(other)) or (not blank(one) and one == other)
 
 
+def _shown(name: str, value: object) -> object:
+    return value if value is ABSENT else masked(name, value)
+
+
 def merge(current: dict, original: dict | None, mine: dict, changed: set[str]) -> Merge:
     """Apply my `changed` fields of `mine` to the `current` object. `original` None means the
     form's origin is unknown: every field where mine differs from current must be confirmed."""
@@ -84,7 +91,8 @@ def merge(current: dict, original: dict | None, mine: dict, changed: set[str]) -
             i_changed, they_changed = not same(value, theirs), True
         else:
             i_changed = name in changed
-            they_changed = not same(theirs, original.get(name, ABSENT))
+            # the original is what the form showed: credentials masked, so compare as shown
+            they_changed = not same(_shown(name, theirs), original.get(name, ABSENT))
         if not i_changed or same(value, theirs):
             continue  # untouched, or we both arrived at the same value: theirs stands
         if they_changed:
@@ -94,3 +102,8 @@ def merge(current: dict, original: dict | None, mine: dict, changed: set[str]) -
         else:
             document[name] = value
     return Merge(document, conflicts, current)
+
+
+def not_kept(written: dict, after: dict, names: list[str]) -> list[str]:
+    """Fields among `names` whose value read back after a write is not the value written."""
+    return [name for name in names if not same(after.get(name, ABSENT), written.get(name, ABSENT))]

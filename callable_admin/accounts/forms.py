@@ -121,8 +121,11 @@ class UpstreamObjectForm(forms.Form):
         if data is None:
             data = kept.take()  # what a POST carried when its session had ended, for review
         stored = stored or {}
+        # credentials shown masked, here and in the signed original; a save puts them back
         initial = {
-            name: stored[name] for name in self.api_field_names() if stored.get(name) is not None
+            name: masked(name, stored[name])
+            for name in self.api_field_names()
+            if stored.get(name) is not None
         }
         super().__init__(data, initial={**initial, **kwargs.pop("initial", {})}, **kwargs)
         self.conflicts: dict = {}

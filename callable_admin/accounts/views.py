@@ -21,6 +21,7 @@ from callable_admin.accounts.conflicts import (
     Original,
     blank,
     merge,
+    not_kept,
     read_original,
     sign_original,
 )
@@ -39,7 +40,7 @@ from callable_admin.directory import refresh
 from callable_admin.directory import search as directory_search
 from callable_admin.directory.models import DirectoryBuild, ListedAccount
 from callable_admin.forms import save_or_explain
-from callable_admin.masking import masked
+from callable_admin.masking import masked, unmasked
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
 from flows.model import graph, routes
 from flows.model.findings import validate
@@ -285,13 +286,16 @@ def _save_changes(
     write: Callable[[dict], None],
 ) -> tuple[bool, int, Merge | None]:
     """Read the object again, merge this user's changes into it, and write it back whole unless
-    a colleague changed the same fields meanwhile. Upstream trouble lands on the form."""
+    a colleague changed the same fields meanwhile; then read it back to see that it stuck.
+    One save of an object at a time, in every process. Upstream trouble lands on the form."""
 
     def save() -> Merge:
         current = read()
-        merged = merge(
-            current, original.values if original else None, form.api_values(), form.changed_fields()
-        )
+        # the form showed credentials masked: where a mask still stands, the stored value does
+        mine = {
+            name: unmasked(value, current.get(name)) for name, value in form.api_values().items()
+        }
+        merged = merge(current, original.values if original else None, mine, form.changed_fields())
         if merged.conflicts or merged.document == current:
             return merged
         with audited(
@@ -304,9 +308,10 @@ def _save_changes(
             after=merged.document,
         ):
             write(merged.document)
+        merged.not_kept = not_kept(merged.document, read(), form.api_field_names())
         return merged
 
-    return save_or_explain(form, save)
+    return save_or_explain(form, save, lock=f"{kind}:{account_id}:{object_id}")
 
 
 def _save_edit(
@@ -351,6 +356,13 @@ def _save_edit(
         return show(account, settle, 409)
     if merged.document == merged.current:
         messages.info(request, "Nothing to save: these are already the current values.")
+    elif merged.not_kept:
+        labels = ", ".join(str(form.fields[name].label or name) for name in merged.not_kept)
+        messages.warning(
+            request,
+            f"Saved, but the Callable API now holds other values for: {labels}. Someone may "
+            "have changed them at the same moment outside this dashboard: check them below.",
+        )
     else:
         messages.success(request, done)
     return redirect(request.path)
@@ -396,8 +408,8 @@ def _conflict_form(
         form.conflicts[name] = {
             "mine": _form_value(mine_values[name]),
             "mine_label": form.display(name, mine_values[name]),
-            "theirs": _form_value(merged.current.get(name)),
-            "theirs_label": form.display(name, merged.current.get(name)),
+            "theirs": _form_value(masked(name, merged.current.get(name))),
+            "theirs_label": form.display(name, masked(name, merged.current.get(name))),
         }
     return form
 

@@ -34,6 +34,13 @@ class UpstreamTimeout(UpstreamUnavailable):
     title = "The Callable API did not answer in time"
 
 
+class UpstreamPaused(UpstreamUnavailable):
+    """Not called: this upstream path kept failing moments ago (see `api/breaker.py`)."""
+
+    status = 503
+    title = "The Callable API is not answering"
+
+
 class UpstreamRejected(UpstreamError):
     """400/409/422: the upstream refused the input, with its message and any field errors."""
 
