@@ -171,3 +171,20 @@ def test_two_processes_searching_at_once_cause_one_build(sandbox, tmp_path, sett
         outcomes.append(out.strip().splitlines()[-1])
     assert sorted(outcomes) == ["null", "true"]  # one built, the other found the lock held
     assert list_calls(sandbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_build_too_long_for_the_page_runs_in_the_background(demo_client, sandbox, settings):
+    settings.CALLABLE_API_DEADLINE = 1.0  # 73 accounts, 146 reads, 8 at a time: too long for it
+    sandbox.faults(latency_ms=40)
+    page = demo_client.get("/accounts/", {"q": "taxi"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Dean&#x27;s Taxis" in html  # names searched upstream meanwhile
+    assert "this search looked at names and ids only" in html
+    refresh.wait_for_background()
+    sandbox.clear_faults()
+    built = DirectoryBuild.objects.get()
+    assert built.built_at is not None and built.upstream_calls == 2 * built.accounts + 1
+    found = demo_client.get("/accounts/", {"q": "deanstaxis"}).content.decode()
+    assert "domain" in found and "Dean&#x27;s Taxis" in found
