@@ -63,7 +63,7 @@ def test_the_organisation_page_lists_accounts_by_name_with_their_main_number(pag
     assert first.startswith("Abbey Lane Recording Studio")
     assert "+44" in first
     assert "Organisation admin" in page.locator("header.page-head").inner_text()
-    screenshot(page, "organisation")
+    screenshot(page, "organisation-accounts")
     page.goto("/accounts/")
     screenshot(page, "account-list")
 
