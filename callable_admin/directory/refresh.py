@@ -1,5 +1,5 @@
-"""When the directory is built: on the first search (in the request), in a thread when it is
-older than DIRECTORY_MAX_AGE, on "refresh now", and for one account after a write applied
+"""When the directory is built: on the first search (in the request when that fits the page's
+deadline, else in a thread), in a thread when it is older than DIRECTORY_MAX_AGE, on "refresh now", and for one account after a write applied
 through the dashboard. One build at a time per organisation, under a cache lock (`cache.add`),
 so across processes too when the cache is shared (database or Redis)."""
 
