@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from callable_admin.accounts.conflicts import ABSENT
 from callable_admin.accounts.countries import COUNTRIES_BY_CODE, COUNTRY_NAMES
@@ -28,6 +30,26 @@ HOOK_AUTH_TYPES = [
 ]
 HOOK_METHODS = [("POST", "POST"), ("PUT", "PUT"), ("GET", "GET")]
 MAX_URL_LENGTH = 2048
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of options (countries), written out in Python: Django renders each
+    option through its own template include, which made the address page cost ~40 ms of CPU."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], flatatt(option["attrs"]), option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options
+        )
 
 
 def no_control_characters(value: str) -> None:
@@ -158,6 +180,7 @@ class AddressForm(UpstreamObjectForm):
     country = forms.ChoiceField(
         label="Country",
         choices=[("", "Choose a country…")] + [(name, name) for name in COUNTRY_NAMES],
+        widget=LongSelect,
     )
     wide_fields = frozenset({"line1", "line2"})
 
@@ -199,6 +222,7 @@ class TrunkForm(UpstreamObjectForm):
         choices=[("", "Not set")]
         + [(code, f"{code} · {name}") for code, name in sorted(COUNTRIES_BY_CODE.items())],
         help_text="ISO 3166-1 country code the numbers are read in.",
+        widget=LongSelect,
     )
     zone = forms.ChoiceField(
         label="Zone", choices=_zone_choices, help_text="Where the PBX connects to Callable."
