@@ -191,6 +191,7 @@ def test_ten_slow_pages_of_one_account_do_not_slow_another_users_page(sandbox, t
         in_flight = sum(t.is_alive() for t in slow)
         [t.join(30) for t in slow]
 
-    assert during < 2 * max(baseline, 0.02), (baseline, during)
+    # Within 2x; a floor of 50 ms keeps a busy machine's jitter from failing a fast baseline.
+    assert during < 2 * max(baseline, 0.05), (baseline, during)
     assert in_flight == 10  # the slow pages were all still waiting while we measured
     assert slow_answers == [200] * 10
