@@ -136,6 +136,8 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
             "tab": "ddis",
             "routes": ddi_routes,
             "problems": sum(1 for route in ddi_routes if route.problem),
+            # where "route this number" may send an unrouted number, in the admin's draft
+            "starts": [(start_id, flow.devices[start_id].title) for start_id in flow.starts],
         },
     )
 
