@@ -11,7 +11,6 @@ from flows.model.layout import (
     GRID,
     LAYER_GAP,
     MARGIN,
-    ROW_GAP,
     TERM_DX,
     TERM_H,
     TERM_W,
