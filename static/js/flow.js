@@ -62,19 +62,20 @@
     apply();
   }
   function fit() { frameOn(0, 0, width, height, 1); }
-  // The flow's entries: the first start's band, at a zoom that can be read.
+  // The flow's entries: the first start's band whole if it can be read so, else at a readable
+  // zoom from its left edge, level with the start.
   function entries() {
-    const box = (svg.dataset.frame || "").split(" ").map(Number);
-    if (box.length !== 4 || box.some(isNaN)) return fit();
-    const [x0, y0, w, h] = box;
+    const frame = (svg.dataset.frame || "").split(" ").map(Number);
+    if (frame.length !== 4 || frame.some(isNaN)) return fit();
+    const [x0, y0, w, h] = frame;
     frameOn(x0 - 24, y0 - 48, w + 48, h + 72, 1);
-    if (view.k < READABLE_K) {
-      // too big to read whole: its top-left corner, readable, with the start in view
-      view.k = READABLE_K;
-      view.x = 16 - (x0 - 24) * view.k;
-      view.y = 16 - (y0 - 48) * view.k;
-      apply();
-    }
+    if (view.k >= READABLE_K) return;
+    const first = svg.querySelector("g.device.t-route-start") || svg.querySelector("g.device");
+    const [, sy, , sh] = first ? box(first) : [0, y0, 0, 0];
+    view.k = READABLE_K;
+    view.x = 16 - (x0 - 24) * view.k;
+    view.y = Math.min(stage.clientHeight / 3 - (sy + sh / 2) * view.k, 16 - (y0 - 48) * view.k);
+    apply();
   }
   function origin(node) {
     const m = /translate\(([-\d.]+),([-\d.]+)\)/.exec(node.getAttribute("transform"));
@@ -136,13 +137,13 @@
     if (opts.centre || !visible(node)) centre(node);
     if (opts.focus !== false) node.focus({ preventScroll: true });
     const told = root.dispatchEvent(new CustomEvent("flow:select", { bubbles: true, cancelable: true, detail: { id } }));
-    if (told && opts.inspect !== false) inspect(id);
+    if (told && opts.inspect !== false) inspect(id, opts.focus !== false);
   }
-  function inspect(id) {
+  function inspect(id, focusTitle) {
     const template = root.dataset.inspectorUrl;
     if (!template || !window.htmx) return;
     showTab("inspector");
-    inspectFrom = document.activeElement;
+    inspectFrom = focusTitle ? document.activeElement : null;
     htmx.ajax("GET", template.replace("DEVICE", encodeURIComponent(id)), { target: "#inspector", swap: "innerHTML" });
   }
   function closeInspector() {
@@ -190,7 +191,7 @@
   stage.addEventListener("keydown", (e) => {
     const node = e.target.closest && e.target.closest("g.device");
     const step = 60;
-    if ((e.key === "Enter" || e.key === " ") && node) { e.preventDefault(); select(node.dataset.deviceId, { focus: false }); return; }
+    if ((e.key === "Enter" || e.key === " ") && node) { e.preventDefault(); select(node.dataset.deviceId); return; }
     if (e.key === "Escape") { closeInspector(); return; }
     const moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
     if (moves[e.key]) { e.preventDefault(); view.x += moves[e.key][0]; view.y += moves[e.key][1]; apply(); return; }
@@ -326,7 +327,7 @@
     if (e.detail.target && e.detail.target.id === "inspector") {
       // Focus follows the inspector only if the person has not moved on meanwhile.
       const title = document.getElementById("inspector-title");
-      if (title && document.activeElement === inspectFrom) title.focus({ preventScroll: true });
+      if (title && inspectFrom && document.activeElement === inspectFrom) title.focus({ preventScroll: true });
     }
   });
 
