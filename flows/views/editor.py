@@ -33,8 +33,8 @@ from flows.model.edit import EditRefused, NoSuchDevice
 from flows.model.findings import Finding, validate
 from flows.model.graph import Flow
 from flows.model.layout import Layout, layout
+from flows.model.svg import dom_id, render_fragments
 from flows.model.svg import render as render_svg
-from flows.model.svg import render_device
 from flows.views import inspector
 
 SVG_SLOT = "<!--flow-svg-->"
@@ -106,10 +106,15 @@ def _history_context(state: DraftState) -> dict:
     }
 
 
+def _ago(moment) -> str:
+    age = timesince(moment)
+    return "just now" if age.startswith("0\xa0") else f"{age} ago"
+
+
 def _others(request: HttpRequest, account_id: str) -> list[str]:
     return [
         f"{other.user.upstream_username or other.user.get_username()} has unpublished changes to "
-        f"this flow, started {timesince(other.started)} ago."
+        f"this flow, started {_ago(other.started)}."
         for other in drafts.others(request.user, account_id)
     ]
 
@@ -148,7 +153,7 @@ def _page(request: HttpRequest, editing: Editing, status: int = 200, **extra) ->
         "looks": looks(),
         "palette": _palette(editing.flow),
         "others": _others(request, editing.account_id),
-        "draft": editing.draft.row,
+        "draft_age": _ago(editing.draft.row.started),
         **_findings_context(editing),
         **_history_context(editing.state),
         **extra,
@@ -214,9 +219,8 @@ def _answer(
     touched = _touched(editing, change, before)
     placed = editing.layout()
     # built by flows.model.svg, which escapes every upstream value
-    fragments = "".join(
-        render_device(editing.flow, placed, editing.findings, device_id) for device_id in touched
-    )
+    fragments = render_fragments(editing.flow, placed, editing.findings, touched)
+    gone = [device_id for device_id in touched if device_id not in editing.flow.devices]
     context = {
         "account": editing.account,
         "fragments": mark_safe(fragments),
@@ -228,7 +232,17 @@ def _answer(
     response = render(request, "flows/_edit_answer.html", context)
     response["HX-Reswap"] = "none"
     response["HX-Trigger-After-Settle"] = json.dumps(
-        {"flow:changed": {"ids": sorted(touched), "select": select or ""}}
+        {
+            "flow:changed": {
+                "ids": touched,
+                "gone": [
+                    f"{prefix}{dom_id(device_id)}"
+                    for device_id in gone
+                    for prefix in ("dev-", "links-")
+                ],
+                "select": select or "",
+            }
+        }
     )
     return response
 

@@ -9,7 +9,7 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   const CARD_W = 200, CARD_H = 72, STEP = 24;
   const svg = () => stage.querySelector("svg.canvas");
-  const viewport = () => stage.querySelector("#viewport");
+  const layer = (name) => stage.querySelector(`svg.canvas #${name}`);
 
   function url(name, id) { return root.dataset[name].replace("DEVICE", encodeURIComponent(id)); }
   function post(path, values, source) {
@@ -23,11 +23,9 @@
     const m = /translate\(([-\d.]+),([-\d.]+)\)/.exec(node.getAttribute("transform") || "");
     return m ? [+m[1], +m[2]] : [0, 0];
   }
-  // A point of the screen in the coordinates of `node`'s parent (whatever the zoom and pan).
-  function local(node, clientX, clientY) {
-    const p = svg().createSVGPoint();
-    p.x = clientX; p.y = clientY;
-    return p.matrixTransform(node.parentNode.getScreenCTM().inverse());
+  // A point of the screen on the canvas, whatever the zoom and pan.
+  function local(clientX, clientY) {
+    return canvasApi().toCanvas(clientX, clientY);
   }
   function canvasApi() { return window.flowCanvas || null; }
   function select(id) {
@@ -45,14 +43,7 @@
   // Moving a card: its own transform (and its links' group) follows the pointer each frame;
   // the position is sent once, when the card is let go.
   function place(node, x, y) {
-    const frame = `translate(${Math.round(x)},${Math.round(y)})`;
-    const before = node.getAttribute("transform");
-    node.setAttribute("transform", frame);
-    const id = node.dataset.deviceId;
-    const s = svg();
-    s.querySelectorAll("g.out").forEach((group) => {
-      if (group.getAttribute("transform") === before && group.querySelector(`[data-from="${CSS.escape(id)}"]`)) group.setAttribute("transform", frame);
-    });
+    node.setAttribute("transform", `translate(${Math.round(x)},${Math.round(y)})`);
   }
   function sendMove(node) {
     const [x, y] = origin(node);
@@ -62,26 +53,27 @@
 
   let drag = null;
   let connecting = null;
-  document.addEventListener("pointerdown", (e) => {
-    if (e.button !== 0 || !stage.contains(e.target)) return;
+  // The canvas hands us drags that start on a card (flowCanvas.dragHandler): a port handle
+  // starts a connection, anywhere else on the card a move.
+  function takeDrag(e, id) {
     const handle = e.target.closest(".port-handle");
-    if (handle) { startConnect(e, handle); return; }
-    const node = e.target.closest("g.device");
-    if (!node) return;
-    // the card is ours to drag: the canvas must not pan
-    e.stopPropagation();
+    if (handle) { startConnect(e, handle); return true; }
+    const node = card(id);
+    if (!node) return false;
     e.preventDefault();
-    const p = local(node, e.clientX, e.clientY);
+    const p = local(e.clientX, e.clientY);
     const [x, y] = origin(node);
     drag = { node, px: p.x, py: p.y, x, y, cx: e.clientX, cy: e.clientY, moved: false, frame: 0, to: null };
     stage.setPointerCapture(e.pointerId);
-  }, true);
+    return true;
+  }
+  if (canvasApi()) canvasApi().dragHandler = takeDrag;
   window.addEventListener("pointermove", (e) => {
     if (connecting) { moveConnect(e); return; }
     if (!drag) return;
     if (!drag.moved && Math.abs(e.clientX - drag.cx) + Math.abs(e.clientY - drag.cy) < 4) return;
     if (!drag.moved) { drag.moved = true; drag.node.classList.add("dragging"); }
-    const p = local(drag.node, e.clientX, e.clientY);
+    const p = local(e.clientX, e.clientY);
     drag.to = [Math.max(0, drag.x + p.x - drag.px), Math.max(0, drag.y + p.y - drag.py)];
     if (!drag.frame) {
       drag.frame = requestAnimationFrame(() => {
@@ -104,33 +96,35 @@
   });
 
   // Port handles: one per link field of the inspected device, where its link leaves the card.
+  // Port handles on the inspected card, over its port dots: dot i is link i of the card.
   function drawHandles() {
     const s = svg();
     if (!s) return;
     s.querySelectorAll(".port-handle").forEach((h) => h.remove());
     const id = inspected();
-    if (!id || !card(id)) return;
-    document.querySelectorAll("#inspector select[data-port]").forEach((select) => {
-      const path = select.name;
-      const key = path.slice(path.lastIndexOf(".") + 1);
-      const link = Array.from(s.querySelectorAll(`path.link[data-from="${CSS.escape(id)}"]`)).find((l) => {
-        const own = l.getAttribute("data-path");
-        return own ? own === path : !path.includes("[") && l.dataset.port === key;
-      });
+    const node = id && card(id);
+    if (!node) return;
+    const selects = Array.from(document.querySelectorAll("#inspector select[data-port]"));
+    const links = Array.from(s.querySelectorAll(`#links path.link[data-from="${CSS.escape(id)}"]`));
+    node.querySelectorAll("circle.port").forEach((dot, slot) => {
+      const link = links[slot];
       if (!link) return;
-      const m = /^M\s*([-\d.]+)[ ,]([-\d.]+)/.exec(link.getAttribute("d") || "");
-      if (!m) return;
+      const own = link.getAttribute("data-path");
+      const key = link.dataset.port;
+      const select = own ? selects.find((sel) => sel.name === own)
+        : selects.find((sel) => !sel.name.includes("[") && (sel.name === key || sel.name.endsWith(`.${key}`)));
+      if (!select) return;
       const handle = document.createElementNS(SVG_NS, "circle");
       handle.setAttribute("class", "port-handle");
-      handle.setAttribute("cx", m[1]);
-      handle.setAttribute("cy", m[2]);
+      handle.setAttribute("cx", dot.getAttribute("cx"));
+      handle.setAttribute("cy", dot.getAttribute("cy"));
       handle.setAttribute("r", "7");
       handle.dataset.from = id;
-      handle.dataset.port = path;
+      handle.dataset.port = select.name;
       const title = document.createElementNS(SVG_NS, "title");
-      title.textContent = `Drag onto a card to connect “${select.labels[0] ? select.labels[0].textContent : path}”`;
+      title.textContent = `Drag onto a card to connect “${select.labels[0] ? select.labels[0].textContent.trim() : select.name}”`;
       handle.appendChild(title);
-      link.parentNode.appendChild(handle);
+      node.appendChild(handle);
     });
   }
   function startConnect(e, handle) {
@@ -138,8 +132,9 @@
     e.preventDefault();
     const line = document.createElementNS(SVG_NS, "path");
     line.setAttribute("class", "connecting");
-    handle.parentNode.appendChild(line);
-    connecting = { handle, line, x: +handle.getAttribute("cx"), y: +handle.getAttribute("cy"), over: null };
+    layer("cards").appendChild(line);
+    const [x, y] = origin(handle.parentNode);
+    connecting = { handle, line, x: x + +handle.getAttribute("cx"), y: y + +handle.getAttribute("cy"), over: null };
     stage.setPointerCapture(e.pointerId);
   }
   function dropTarget(e) {
@@ -147,7 +142,7 @@
     return hit && (hit.closest("g.device") || hit.closest("g.terminal"));
   }
   function moveConnect(e) {
-    const p = local(connecting.line, e.clientX, e.clientY);
+    const p = local(e.clientX, e.clientY);
     connecting.line.setAttribute("d", `M${connecting.x} ${connecting.y}L${p.x.toFixed(1)} ${p.y.toFixed(1)}`);
     const over = dropTarget(e);
     if (over !== connecting.over) {
@@ -205,8 +200,9 @@
   document.body.addEventListener("flow:changed", (e) => {
     const detail = e.detail || {};
     const ids = detail.ids || [];
+    (detail.gone || []).forEach((domId) => { const old = document.getElementById(domId); if (old) old.remove(); });
     const patch = document.getElementById("flow-patch");
-    if (patch) applyPatch(patch, ids);
+    if (patch) applyPatch(patch);
     const api = canvasApi();
     if (api && api.refresh) api.refresh(ids);
     const shown = inspected();
@@ -220,21 +216,17 @@
     }
     drawHandles();
   });
-  function applyPatch(patch, ids) {
+  // Each card and links group of the answer replaces its namesake, or joins its layer.
+  function applyPatch(patch) {
     const holder = patch.querySelector("svg");
-    const vp = viewport();
-    if (!holder || !vp) return;
-    const s = svg();
-    ids.forEach((id) => {
-      const old = card(id);
-      if (old) old.remove();
-      s.querySelectorAll(`g.out`).forEach((group) => {
-        if (group.querySelector(`[data-from="${CSS.escape(id)}"]`)) group.remove();
+    if (holder) {
+      Array.from(holder.children).forEach((node) => {
+        const old = node.id && svg().querySelector(`#${CSS.escape(node.id)}`);
+        if (old) { old.replaceWith(node); return; }
+        const into = layer(node.matches("g.device") ? "cards" : "links");
+        if (into) into.appendChild(node);
       });
-    });
-    // links first, under every card; cards last, above them
-    holder.querySelectorAll(":scope > g.out").forEach((group) => vp.prepend(group));
-    holder.querySelectorAll(":scope > g.device").forEach((node) => vp.appendChild(node));
+    }
     patch.remove();
   }
   document.body.addEventListener("htmx:afterSettle", (e) => {
@@ -249,10 +241,9 @@
   if (search) search.form.addEventListener("submit", (e) => e.preventDefault());
   const palette = document.querySelector("form.palette");
   if (palette) palette.addEventListener("submit", () => {
-    const vp = viewport();
-    if (!vp) return;
+    if (!canvasApi()) return;
     const area = stage.getBoundingClientRect();
-    const p = local(vp.firstElementChild || vp, area.left + area.width / 2, area.top + area.height / 2);
+    const p = local(area.left + area.width / 2, area.top + area.height / 2);
     palette.querySelector("[data-drop=x]").value = Math.max(0, Math.round(p.x - CARD_W / 2));
     palette.querySelector("[data-drop=y]").value = Math.max(0, Math.round(p.y - CARD_H / 2));
   }, true);
