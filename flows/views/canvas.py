@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from callable_admin.api import flowreads
 from callable_admin.api.client import gather
 from callable_admin.htmx import page_or_part
 from flows.model.devicetypes import looks, stylesheet
@@ -39,15 +40,26 @@ class AccountFlow:
     findings: list[Finding]
 
 
-def _load(request: HttpRequest, account_id: str, with_account: bool = True) -> AccountFlow:
+def _load(
+    request: HttpRequest, account_id: str, with_account: bool = True, fresh: bool = False
+) -> AccountFlow:
+    """The account's flow. Pages read it `fresh` (and keep it); the panels that follow clicks on
+    the canvas (inspector, outline, trace) take what was kept, if nothing was written since."""
     api = request.callable
-    reads = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
-             lambda: api.trunks(account_id)]
-    if with_account:
-        reads.insert(0, lambda: api.account(account_id))
-    results = gather(*reads)
-    account = results.pop(0) if with_account else {"id": account_id}
-    devices, ddis, trunks = results
+    user_key = request.user.pk
+    reads = None if fresh else flowreads.kept(account_id, user_key)
+    if reads is None:
+        calls = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
+                 lambda: api.trunks(account_id)]
+        if with_account:
+            calls.insert(0, lambda: api.account(account_id))
+        results = gather(*calls)
+        account = results.pop(0) if with_account else {"id": account_id}
+        reads = (results[0], results[1], results[2])
+        flowreads.remember(account_id, user_key, reads)
+    else:
+        account = api.account(account_id) if with_account else {"id": account_id}
+    devices, ddis, trunks = reads
     flow = parse(devices, ddis, trunks)
     return AccountFlow(account, devices, flow, validate(flow))
 
@@ -116,7 +128,7 @@ SVG_SLOT = "<!--flow-svg-->"
 
 @require_GET
 def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
-    loaded = _load(request, account_id)
+    loaded = _load(request, account_id, fresh=True)
     flow = loaded.flow
     placed = _layout(account_id, flow)
     svg = render_svg(flow, placed, loaded.findings, title=_title(loaded.account))
@@ -208,7 +220,7 @@ def inspector(request: HttpRequest, account_id: str, device_id: str) -> HttpResp
 
 @require_GET
 def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
-    loaded = _load(request, account_id, with_account=False)
+    loaded = _load(request, account_id, with_account=False, fresh=True)
     placed = _layout(account_id, loaded.flow)
     body = {
         "account": account_id,
@@ -222,7 +234,7 @@ def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
 
 @require_GET
 def export_svg(request: HttpRequest, account_id: str) -> HttpResponse:
-    loaded = _load(request, account_id)
+    loaded = _load(request, account_id, fresh=True)
     placed = _layout(account_id, loaded.flow)
     svg = render_svg(loaded.flow, placed, loaded.findings, standalone=True,
                      title=_title(loaded.account))

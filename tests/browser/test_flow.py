@@ -240,7 +240,7 @@ def test_the_large_flow_opens_readable_on_its_first_start_with_a_minimap(page, s
     page.wait_for_function("window.flowCanvas")
     settled(page)
 
-    assert scale(page) >= 0.55
+    assert scale(page) >= 0.7
     stage = page.locator("#flow-canvas").bounding_box()
     first = page.locator("g.device.t-route-start").first.bounding_box()
     assert stage["x"] <= first["x"] and first["x"] + first["width"] <= stage["x"] + stage["width"]

@@ -1,0 +1,58 @@
+"""A short per-user memory of an account's flow reads (devices, numbers, trunks), so that clicking
+through the canvas (inspector, outline, trace) does not read the whole device list upstream again.
+
+Any write the dashboard sends for an account forgets it for every user (`CallableAPI._call` calls
+`forget`), and an entry lives `FLOW_READS_SECONDS` at most. It needs a cache every process shares
+(database or Redis): with per-process memory a write in one worker could not reach the others, so
+there it is off unless the setting says otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+Reads = tuple[list, list, list]
+
+
+def _seconds() -> int:
+    seconds = getattr(settings, "FLOW_READS_SECONDS", None)
+    if seconds is not None:
+        return seconds
+    backend = settings.CACHES["default"]["BACKEND"]
+    return 0 if backend.endswith(("LocMemCache", "DummyCache")) else 30
+
+
+def _key(account_id: str, user_key: object) -> str:
+    return f"flowreads:{account_id}:{user_key}"
+
+
+def _forgotten_key(account_id: str) -> str:
+    return f"flowreads:forgotten:{account_id}"
+
+
+def remember(account_id: str, user_key: object, reads: Reads) -> None:
+    seconds = _seconds()
+    if seconds > 0:
+        cache.set(_key(account_id, user_key), (time.time(), reads), seconds)
+
+
+def kept(account_id: str, user_key: object) -> Reads | None:
+    """The reads kept for this user and account, if nothing was written there since."""
+    if _seconds() <= 0:
+        return None
+    found = cache.get_many([_key(account_id, user_key), _forgotten_key(account_id)])
+    entry = found.get(_key(account_id, user_key))
+    forgotten = found.get(_forgotten_key(account_id))
+    if entry is not None and (forgotten is None or entry[0] > forgotten):
+        return entry[1]
+    return None
+
+
+def forget(account_id: str) -> None:
+    """Whatever was kept for this account, for every user, is stale from now."""
+    seconds = _seconds()
+    if seconds > 0:
+        cache.set(_forgotten_key(account_id), time.time(), seconds + 5)
