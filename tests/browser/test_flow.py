@@ -249,6 +249,23 @@ def test_the_large_flow_opens_readable_on_its_first_start_with_a_minimap(page, s
     assert minimap.is_visible()
     screenshot(page, "flow-large-opened")
 
+    # only the cards near the screen lay out their text; one brought into view gets it
+    assert page.locator("g.device.t-route-start").first.locator("text.nm").is_visible()
+    lit = page.evaluate("document.querySelectorAll('g.device.on').length")
+    assert 0 < lit < count_cards(page) / 2
+    far_card = page.evaluate(
+        """() => { const s = flowCanvas.stage.getBoundingClientRect();
+        const g = Array.from(document.querySelectorAll("g.device")).find((g) => {
+          const b = g.getBoundingClientRect(); return b.top > s.bottom + 2 * s.height; });
+        return g.dataset.deviceId; }"""
+    )
+    assert not card(page, far_card).locator("text.nm").is_visible()
+    page.evaluate(f"flowCanvas.centre('{far_card}')")
+    settled(page)
+    assert card(page, far_card).locator("text.nm").is_visible()
+    page.evaluate("flowCanvas.entries()")
+    settled(page)
+
     # a click on the minimap's far corner takes the view there
     before = transform(page)
     minimap.scroll_into_view_if_needed()
@@ -269,6 +286,10 @@ def test_the_large_flow_opens_readable_on_its_first_start_with_a_minimap(page, s
     page.evaluate("flowCanvas.entries()")
     settled(page)
     assert "far" not in page.locator("#flow-canvas").get_attribute("class")
+
+
+def count_cards(page) -> int:
+    return page.locator("g.device").count()
 
 
 def test_the_small_flow_has_no_minimap(page, sandbox):
