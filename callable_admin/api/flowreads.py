@@ -33,21 +33,43 @@ def _forgotten_key(account_id: str) -> str:
     return f"flowreads:forgotten:{account_id}"
 
 
-def remember(account_id: str, user_key: object, reads: Reads) -> None:
+def _stamp_key(account_id: str, user_key: object) -> str:
+    return f"flowreads:{account_id}:{user_key}:stamp"
+
+
+def remember(account_id: str, user_key: object, reads: Reads) -> float | None:
+    """Keep these reads; gives the stamp they are kept under (None when nothing is kept)."""
     seconds = _seconds()
-    if seconds > 0:
-        cache.set(_key(account_id, user_key), (time.time(), reads), seconds)
+    if seconds <= 0:
+        return None
+    stamp = time.time()
+    cache.set_many(
+        {_key(account_id, user_key): (stamp, reads), _stamp_key(account_id, user_key): stamp},
+        seconds,
+    )
+    return stamp
 
 
-def kept(account_id: str, user_key: object) -> Reads | None:
-    """The reads kept for this user and account, if nothing was written there since."""
+def kept_stamp(account_id: str, user_key: object) -> float | None:
+    """The stamp of the reads kept for this user and account, if nothing was written since: a
+    process that already parsed the reads of that stamp need not fetch them again."""
+    if _seconds() <= 0:
+        return None
+    found = cache.get_many([_stamp_key(account_id, user_key), _forgotten_key(account_id)])
+    stamp = found.get(_stamp_key(account_id, user_key))
+    forgotten = found.get(_forgotten_key(account_id))
+    return stamp if stamp is not None and (forgotten is None or stamp > forgotten) else None
+
+
+def kept(account_id: str, user_key: object) -> tuple[float, Reads] | None:
+    """The reads kept for this user and account, with their stamp, if nothing was written since."""
     if _seconds() <= 0:
         return None
     found = cache.get_many([_key(account_id, user_key), _forgotten_key(account_id)])
     entry = found.get(_key(account_id, user_key))
     forgotten = found.get(_forgotten_key(account_id))
     if entry is not None and (forgotten is None or entry[0] > forgotten):
-        return entry[1]
+        return entry
     return None
 
 

@@ -362,11 +362,12 @@ def _card(
 
 
 def _path(corners: list[tuple[int, int]]) -> str:
-    """An orthogonal polyline as short path data: M, then H and V."""
+    """An orthogonal polyline as short path data: M, then relative h and v (small numbers, the
+    same lane offsets again and again: fewer bytes, and gzip finds them)."""
     (x, y), *rest = corners
     d = f"M{x} {y}"
     for nx, ny in rest:
-        d += f"H{nx}" if ny == y else f"V{ny}"
+        d += f"h{nx - x}" if ny == y else f"v{ny - y}"
         x, y = nx, ny
     return d
 

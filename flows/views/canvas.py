@@ -1,6 +1,8 @@
 """The canvas and its panels, read only: what anyone signed in may see of an account's flow."""
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
@@ -40,15 +42,28 @@ class AccountFlow:
     findings: list[Finding]
 
 
+# The flows this process parsed last, by (account, user), with the stamp of the kept reads they
+# came from: a click on the canvas neither reads, fetches nor parses the device list again.
+_parsed: OrderedDict[tuple[str, object], tuple[float, Flow, list[Finding], list]] = OrderedDict()
+_parsed_lock = threading.Lock()
+PARSED_KEPT = 4
+
+
 def _load(
     request: HttpRequest, account_id: str, with_account: bool = True, fresh: bool = False
 ) -> AccountFlow:
     """The account's flow. Pages read it `fresh` (and keep it); the panels that follow clicks on
     the canvas (inspector, outline, trace) take what was kept, if nothing was written since."""
     api = request.callable
-    user_key = request.user.pk
-    reads = None if fresh else flowreads.kept(account_id, user_key)
-    if reads is None:
+    key = (account_id, request.user.pk)
+    if not fresh and (stamp := flowreads.kept_stamp(*key)) is not None:
+        with _parsed_lock:
+            parsed = _parsed.get(key)
+        if parsed is not None and parsed[0] == stamp:
+            account = api.account(account_id) if with_account else {"id": account_id}
+            return AccountFlow(account, parsed[3], parsed[1], parsed[2])
+    entry = None if fresh else flowreads.kept(*key)
+    if entry is None:
         calls = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
                  lambda: api.trunks(account_id)]
         if with_account:
@@ -56,12 +71,20 @@ def _load(
         results = gather(*calls)
         account = results.pop(0) if with_account else {"id": account_id}
         reads = (results[0], results[1], results[2])
-        flowreads.remember(account_id, user_key, reads)
+        stamp = flowreads.remember(*key, reads)
     else:
         account = api.account(account_id) if with_account else {"id": account_id}
+        stamp, reads = entry
     devices, ddis, trunks = reads
     flow = parse(devices, ddis, trunks)
-    return AccountFlow(account, devices, flow, validate(flow))
+    findings = validate(flow)
+    if stamp is not None:
+        with _parsed_lock:
+            _parsed[key] = (stamp, flow, findings, devices)
+            _parsed.move_to_end(key)
+            while len(_parsed) > PARSED_KEPT:
+                _parsed.popitem(last=False)
+    return AccountFlow(account, devices, flow, findings)
 
 
 def _layout(account_id: str, flow: Flow) -> Layout:

@@ -199,12 +199,7 @@ def test_the_large_flow_opens_and_fits(page, sandbox):
 ARRIVALS = """(from) => Array.from(document.querySelectorAll(`path.link[data-from="${CSS.escape(from)}"]`))
   .filter((link) => !link.classList.contains("dangling") && !/^[A-Z_]+$/.test(link.dataset.to))
   .map((link) => {
-    const steps = link.getAttribute("d").match(/[MHV][-\\d.]+( [-\\d.]+)?/g);
-    let x = 0, y = 0;
-    for (const step of steps) {
-      const values = step.slice(1).split(" ").map(Number);
-      if (step[0] === "M") [x, y] = values; else if (step[0] === "H") x = values[0]; else y = values[0];
-    }
+    const { x, y } = link.getPointAtLength(link.getTotalLength());
     const view = flowCanvas.view, area = flowCanvas.stage.getBoundingClientRect();
     const hit = document.elementFromPoint(area.left + (x + 6) * view.k + view.x, area.top + y * view.k + view.y);
     const card = hit && hit.closest("g.device");
