@@ -173,6 +173,10 @@
     if (selected) selected.classList.remove("selected");
     selected = node;
     node.classList.add("selected");
+    // its ways out and in stand out from the others
+    svg.querySelectorAll("path.link.lit").forEach((link) => link.classList.remove("lit"));
+    const quoted = CSS.escape(id);
+    svg.querySelectorAll(`path.link[data-from="${quoted}"], path.link[data-to="${quoted}"]`).forEach((link) => link.classList.add("lit"));
     root.querySelectorAll(".ol-dev[aria-current]").forEach((b) => b.removeAttribute("aria-current"));
     root.querySelectorAll(`.ol-dev[data-device-id="${CSS.escape(id)}"]`).forEach((b) => b.setAttribute("aria-current", "true"));
     if (opts.centre || !visible(node)) centre(node);

@@ -54,6 +54,10 @@ def test_select_inspect_and_move_by_keyboard(page, sandbox):
     title.wait_for()
     assert title.inner_text() == "Primary GW"
     assert "selected" in card(page, DARREN_GATEWAY).get_attribute("class")
+    # its links, in and out, stand out
+    lit = page.locator("path.link.lit")
+    assert lit.count() == 5
+    assert page.locator(f'path.link.lit[data-to="{DARREN_GATEWAY}"]').count() == 1
     ring_time = page.locator("#inspector dt:text-is('sipGateway.ringTime') + dd")
     assert ring_time.inner_text() == "180"
     assert page.locator("#tab-inspector").get_attribute("aria-selected") == "true"
