@@ -489,11 +489,17 @@ def route(layout: Layout, link: Link, slot: int, count: int) -> list[tuple[int, 
         return _corners(start, x1, y, x2, ey, ex)
     source_row = layout.row_of[source_band] if 0 <= source_band < len(layout.row_of) else 0
     target_row = layout.row_of[target_band] if 0 <= target_band < len(layout.row_of) else 0
-    below = layout.rows[source_row][1] + 10 + lane * 6 if layout.rows else py
-    if source_row == target_row:
+    if not layout.rows:
+        return _corners(start, x1, py, x2, ey, ex)
+    below = layout.rows[source_row][1] + 10 + lane * 6
+    if target_row in (source_row, source_row + 1):
+        # along the gap under the source's row, which is also the gap above the next row
         return _corners(start, x1, below, x2, ey, ex)
-    # down to the gap under the source's row, along it to the left margin, up or down the margin
-    # to the gap above the target's row, and along that to the target
+    above = layout.rows[source_row][0] - 10 - lane * 6
+    if target_row == source_row - 1:
+        return _corners(start, x1, above, x2, ey, ex)
+    # rows apart: down to the gap under the source's row, along it to the left margin, up or
+    # down the margin to the gap above the target's row, and along that to the target
     margin_x = 6 + (lane % 4) * LANE
     above = layout.rows[target_row][0] - 10 - lane * 6
     return _compact(

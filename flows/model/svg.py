@@ -52,7 +52,7 @@ STYLE = (
     ".link{fill:none;stroke:#7b8794;stroke-width:1.5}"
     ".link.dangling{stroke:#c62828;stroke-dasharray:4 3}"
     ".pl{font-size:10px;fill:#3e4c59}"
-    ".port{fill:#7b8794}"
+    "#pt circle{fill:#7b8794}"
     ".terminal rect{fill:#eceff1;stroke:#7b8794}"
     ".missing rect{fill:#ffebee;stroke:#c62828}"
     ".terminal text,.missing text{font-size:10px}"
@@ -62,9 +62,12 @@ STYLE = (
     "#ah path{fill:#7b8794}"
 )
 
+# the arrowhead at a link's end, and the dot of the port it leaves from
 ARROWHEAD = (
     '<defs><marker id="ah" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-    'markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z"/></marker></defs>'
+    'markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z"/></marker>'
+    '<marker id="pt" viewBox="0 0 6 6" refX="3" refY="3" markerWidth="4" markerHeight="4">'
+    '<circle cx="3" cy="3" r="3"/></marker></defs>'
 )
 
 # characters XML 1.0 cannot carry, lone surrogates UTF-8 cannot encode, and bidi embeddings,
@@ -231,7 +234,7 @@ def render(
         for device_id in dict.fromkeys([*layout.order, *flow.devices])
         if device_id in flow.devices and device_id in layout.positions
     ]
-    svg.trusted('<g id="viewport"><g id="links" marker-end="url(#ah)">')
+    svg.trusted('<g id="viewport"><g id="links" marker-start="url(#pt)" marker-end="url(#ah)">')
     for device in drawn:
         _links(svg, flow, layout, device)
     svg.trusted('</g><g id="cards">')
@@ -356,16 +359,16 @@ def _card(
             clip(link.label, PORT_CHARS),
             {"class": "pl", "x": CARD_W - 9, "y": port_y + 4, "text-anchor": "end"},
         )
-        svg.trusted(f'<circle class="port" cx="{CARD_W}" cy="{port_y}" r="3"/>')
     svg.close("g")
 
 
 def _path(corners: list[tuple[int, int]]) -> str:
-    """An orthogonal polyline as short path data: M, then H and V."""
+    """An orthogonal polyline as short path data: M, then relative h and v (small numbers, the
+    same lane offsets again and again: fewer bytes, and gzip finds them)."""
     (x, y), *rest = corners
     d = f"M{x} {y}"
     for nx, ny in rest:
-        d += f"H{nx}" if ny == y else f"V{ny}"
+        d += f"h{nx - x}" if ny == y else f"v{ny - y}"
         x, y = nx, ny
     return d
 

@@ -23,7 +23,7 @@
     lit.setAttribute("markerHeight", "4");
     arrow.after(lit);
   }
-  const MIN_K = 0.04, MAX_K = 2.5, READABLE_K = 0.55, FAR_K = 0.4;
+  const MIN_K = 0.04, MAX_K = 2.5, READABLE_K = 0.7, FAR_K = 0.4;
   const view = { x: 0, y: 0, k: 1 };
   let selected = null;
   let inspectFrom = null;
@@ -45,7 +45,48 @@
     settle = setTimeout(() => world.classList.remove("moving"), 180);
     const far = view.k < FAR_K;
     if (far !== stage.classList.contains("far")) stage.classList.toggle("far", far);
+    cull();
     drawMinimap();
+  }
+
+  // Only the cards near the screen have their text laid out (.on); the others are drawn as their
+  // frame, still focusable and named. Far out no card has text, so nothing changes there.
+  const BUCKET = 1024;
+  const buckets = new Map();
+  let shown = new Set();
+  function bucketKey(bx, by) { return bx * 100003 + by; }
+  function place(entry) {
+    for (let bx = Math.floor(entry.x / BUCKET); bx <= Math.floor((entry.x + entry.w) / BUCKET); bx++) {
+      for (let by = Math.floor(entry.y / BUCKET); by <= Math.floor((entry.y + entry.h) / BUCKET); by++) {
+        const key = bucketKey(bx, by);
+        if (!buckets.has(key)) buckets.set(key, []);
+        buckets.get(key).push(entry);
+      }
+    }
+  }
+  function cull() {
+    if (view.k < FAR_K) return;
+    const sw = stage.clientWidth, sh = stage.clientHeight;
+    // the screen and half a screen around it, in drawing coordinates
+    const x0 = (-view.x - sw / 2) / view.k, y0 = (-view.y - sh / 2) / view.k;
+    const x1 = x0 + 2 * sw / view.k, y1 = y0 + 2 * sh / view.k;
+    const now = new Set();
+    for (let bx = Math.floor(x0 / BUCKET); bx <= Math.floor(x1 / BUCKET); bx++) {
+      for (let by = Math.floor(y0 / BUCKET); by <= Math.floor(y1 / BUCKET); by++) {
+        const list = buckets.get(bucketKey(bx, by));
+        if (!list) continue;
+        for (const entry of list) {
+          if (entry.x < x1 && entry.x + entry.w > x0 && entry.y < y1 && entry.y + entry.h > y0) now.add(entry);
+        }
+      }
+    }
+    for (const entry of shown) if (!now.has(entry)) show(entry, false);
+    for (const entry of now) if (!shown.has(entry)) show(entry, true);
+    shown = now;
+  }
+  function show(entry, on) {
+    if (entry.node.isConnected) entry.node.classList.toggle("on", on);
+    if (entry.links && entry.links.isConnected) entry.links.classList.toggle("on", on);
   }
   function zoomAt(factor, cx, cy) {
     const k = Math.min(MAX_K, Math.max(MIN_K, view.k * factor));
@@ -132,6 +173,10 @@
     if (selected) selected.classList.remove("selected");
     selected = node;
     node.classList.add("selected");
+    // its ways out and in stand out from the others
+    svg.querySelectorAll("path.link.lit").forEach((link) => link.classList.remove("lit"));
+    const quoted = CSS.escape(id);
+    svg.querySelectorAll(`path.link[data-from="${quoted}"], path.link[data-to="${quoted}"]`).forEach((link) => link.classList.add("lit"));
     root.querySelectorAll(".ol-dev[aria-current]").forEach((b) => b.removeAttribute("aria-current"));
     root.querySelectorAll(`.ol-dev[data-device-id="${CSS.escape(id)}"]`).forEach((b) => b.setAttribute("aria-current", "true"));
     if (opts.centre || !visible(node)) centre(node);
@@ -170,7 +215,11 @@
     if (!drag || e.pointerId !== drag.id) return;
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
-    if (!drag.moved) { drag.moved = true; stage.setPointerCapture(e.pointerId); stage.classList.add("panning"); }
+    if (!drag.moved) {
+      drag.moved = true;
+      stage.classList.add("panning");
+      try { stage.setPointerCapture(e.pointerId); } catch (error) { /* a pointer the browser no longer tracks */ }
+    }
     view.x = drag.vx + dx;
     view.y = drag.vy + dy;
     apply();
@@ -222,10 +271,19 @@
   const mapCanvas = minimap && minimap.querySelector("canvas");
   let mapBase = null, mapScale = 1;
   const cards = new Map();
+  const colours = new Map();
+  function colourOf(node) {
+    const look = node.classList[1] || "";
+    if (!colours.has(look)) colours.set(look, getComputedStyle(node).getPropertyValue("--c").trim() || "#7b8794");
+    return colours.get(look);
+  }
   function indexCards(nodes) {
     nodes.forEach((node) => {
       const [x, y, w, h] = box(node);
-      cards.set(node.dataset.deviceId, { x, y, w, h, colour: getComputedStyle(node).getPropertyValue("--c").trim() || "#7b8794" });
+      const entry = { x, y, w, h, node, colour: colourOf(node),
+        links: node.id ? document.getElementById(`links-${node.id.slice(4)}`) : null };
+      cards.set(node.dataset.deviceId, entry);
+      place(entry);
     });
     mapBase = null;
   }
@@ -342,10 +400,22 @@
   function refresh(ids) {
     const present = [];
     (ids || []).forEach((id) => {
+      const old = cards.get(id);
+      if (old) {
+        buckets.forEach((list) => { const at = list.indexOf(old); if (at >= 0) list.splice(at, 1); });
+        shown.delete(old);
+        cards.delete(id);
+      }
       const node = device(id);
-      if (node) present.push(node); else cards.delete(id);
+      if (node) present.push(node);
     });
     indexCards(present);
+    // a links group swapped in anew for a device whose card stayed
+    shown.forEach((entry) => {
+      const links = document.getElementById(`links-${entry.node.id.slice(4)}`);
+      if (links !== entry.links) { entry.links = links; show(entry, true); }
+    });
+    cull();
     if (selected && !selected.isConnected) {
       const again = device(selected.dataset.deviceId);
       selected = again;
