@@ -96,7 +96,8 @@
   });
 
   // Port handles: one per link field of the inspected device, where its link leaves the card.
-  // Port handles on the inspected card, over its port dots: dot i is link i of the card.
+  // Port handles on the inspected card, where each of its links leaves it; a link's field is
+  // named by its data-path, or by the inspector's picker of that port.
   function drawHandles() {
     const s = svg();
     if (!s) return;
@@ -104,20 +105,19 @@
     const id = inspected();
     const node = id && card(id);
     if (!node) return;
+    const [cx, cy] = origin(node);
     const selects = Array.from(document.querySelectorAll("#inspector select[data-port]"));
-    const links = Array.from(s.querySelectorAll(`#links path.link[data-from="${CSS.escape(id)}"]`));
-    node.querySelectorAll("circle.port").forEach((dot, slot) => {
-      const link = links[slot];
-      if (!link) return;
+    s.querySelectorAll(`path.link[data-from="${CSS.escape(id)}"]`).forEach((link) => {
       const own = link.getAttribute("data-path");
       const key = link.dataset.port;
       const select = own ? selects.find((sel) => sel.name === own)
         : selects.find((sel) => !sel.name.includes("[") && (sel.name === key || sel.name.endsWith(`.${key}`)));
-      if (!select) return;
+      const m = /^M\s*([-\d.]+)[ ,]([-\d.]+)/.exec(link.getAttribute("d") || "");
+      if (!select || !m) return;
       const handle = document.createElementNS(SVG_NS, "circle");
       handle.setAttribute("class", "port-handle");
-      handle.setAttribute("cx", dot.getAttribute("cx"));
-      handle.setAttribute("cy", dot.getAttribute("cy"));
+      handle.setAttribute("cx", +m[1] - cx);
+      handle.setAttribute("cy", +m[2] - cy);
       handle.setAttribute("r", "7");
       handle.dataset.from = id;
       handle.dataset.port = select.name;
