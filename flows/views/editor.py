@@ -10,6 +10,7 @@ anyone else (403) before it reads anything.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,10 +32,11 @@ from flows.model.devicetypes import ROUTE_START, TYPES, looks, type_label
 from flows.model.draft import Change, DraftState
 from flows.model.edit import EditRefused, NoSuchDevice
 from flows.model.findings import Finding, validate
-from flows.model.graph import Flow
+from flows.model.graph import Flow, reparse
 from flows.model.layout import Layout, layout
 from flows.model.svg import dom_id, render_fragments
 from flows.model.svg import render as render_svg
+from flows.models import Draft
 from flows.views import inspector
 
 SVG_SLOT = "<!--flow-svg-->"
@@ -64,9 +66,26 @@ class Editing:
     def layout(self) -> Layout:
         return layout(self.flow, self.state.positions)
 
-    def refresh(self) -> None:
-        self.flow = self.draft.flow()
-        self.findings = validate(self.flow)
+    def refresh(self, change: Change) -> None:
+        """The flow and findings after the change: only the devices it touched are read again."""
+        if change.devices:
+            self.flow = reparse(self.flow, self.state.device_list(), change.devices)
+            self.findings = validate(self.flow)
+
+    def save(self, change: Change) -> None:
+        # an edit changes neither the base nor the context; a move, not the devices either
+        columns = ("devices", "positions", "undo", "redo") if change.devices else MOVED
+        drafts.save(self.draft, columns)
+
+
+MOVED = ("positions", "undo", "redo")
+
+# This process's last reading of each draft it edited (state, flow, findings), by draft pk: the
+# next edit of the same version skips reading and parsing a thousand devices again. A request
+# takes its entry out while it works, so no two threads share one state.
+_kept: dict[int, Editing] = {}
+_kept_lock = threading.Lock()
+KEPT_DRAFTS = 16
 
 
 def _editing(draft: OpenDraft, account_id: str) -> Editing:
@@ -75,10 +94,30 @@ def _editing(draft: OpenDraft, account_id: str) -> Editing:
 
 
 def _load(request: HttpRequest, account_id: str) -> Editing:
+    found = (
+        Draft.objects.filter(user=request.user, account_id=account_id)
+        .values_list("pk", "version", "started")
+        .first()
+    )
+    if found is None:
+        raise NoDraft
+    pk, version, started = found
+    with _kept_lock:
+        kept = _kept.pop(pk, None)
+    # a draft discarded and started again may reuse the pk: its start tells them apart
+    if kept is not None and (kept.draft.row.version, kept.draft.row.started) == (version, started):
+        return kept
     draft = drafts.load(request.user, account_id)
     if draft is None:
         raise NoDraft
     return _editing(draft, account_id)
+
+
+def _keep(editing: Editing) -> None:
+    with _kept_lock:
+        _kept[editing.draft.row.pk] = editing
+        while len(_kept) > KEPT_DRAFTS:
+            del _kept[next(iter(_kept))]
 
 
 def _edit_url(account_id: str, device_id: str | None = None) -> str:
@@ -160,6 +199,7 @@ def _page(request: HttpRequest, editing: Editing, status: int = 200, **extra) ->
     }
     if selected in editing.state.devices and "form" not in context:
         context.update(_form_context(editing, selected))
+    _keep(editing)
     response = render(request, "flows/editor.html", context, status=status)
     before, slot, after = response.content.partition(SVG_SLOT.encode())
     if slot:
@@ -214,6 +254,7 @@ def _answer(
     select: str | None = None,
 ) -> HttpResponse:
     """After a change: a redirect back to the editor, or for HTMX only what changed."""
+    _keep(editing)
     if not request.htmx:
         return redirect(_edit_url(editing.account_id, select))
     touched = _touched(editing, change, before)
@@ -260,6 +301,14 @@ def _touched(editing: Editing, change: Change | None, before: list[Finding]) -> 
     return list(ids)
 
 
+def _commit(editing: Editing, change: Change) -> Change | None:
+    committed = editing.state.commit(change)
+    if committed is not None:
+        editing.save(committed)
+        editing.refresh(committed)
+    return committed
+
+
 def _change(
     request: HttpRequest,
     account_id: str,
@@ -273,13 +322,11 @@ def _change(
     except EditRefused as refused:
         message = " ".join(refused.errors.values())
         if request.htmx:
+            _keep(editing)
             return error_response(request, 400, "Not changed", message)
         messages.error(request, message)
         return _page(request, editing, status=400)
-    committed = editing.state.commit(change)
-    if committed is not None:
-        drafts.save(editing.draft)
-        editing.refresh()
+    committed = _commit(editing, change)
     if select == "":
         select = next(iter(change.devices), None)
     return _answer(request, editing, committed, before, select)
@@ -326,6 +373,7 @@ def device(request: HttpRequest, account_id: str, device_id: str) -> HttpRespons
         if not request.htmx:
             return _page(request, editing, selected=device_id)
         response = render(request, "flows/_device_form.html", _form_context(editing, device_id))
+        _keep(editing)
         patch_vary_headers(response, ("HX-Request",))
         return response
     before = editing.findings
@@ -342,6 +390,7 @@ def device(request: HttpRequest, account_id: str, device_id: str) -> HttpRespons
         if request.htmx:
             context = _form_context(editing, device_id, **form_args)
             response = render(request, "flows/_device_form.html", context, status=400)
+            _keep(editing)
             response["HX-Retarget"] = "#inspector"
             response["HX-Reswap"] = "innerHTML"
             return response
@@ -352,10 +401,7 @@ def device(request: HttpRequest, account_id: str, device_id: str) -> HttpRespons
             selected=device_id,
             **_form_context(editing, device_id, **form_args),
         )
-    committed = editing.state.commit(change)
-    if committed is not None:
-        drafts.save(editing.draft)
-        editing.refresh()
+    committed = _commit(editing, change)
     return _answer(request, editing, committed, before, device_id)
 
 
@@ -405,9 +451,8 @@ def connect(request: HttpRequest, account_id: str) -> HttpResponse:
 def arrange(request: HttpRequest, account_id: str) -> HttpResponse:
     editing = _load(request, account_id)
     fresh = layout(editing.flow).positions
-    change = editing.state.commit(edit.arrange(editing.state, fresh))
-    if change is not None:
-        drafts.save(editing.draft)
+    _commit(editing, edit.arrange(editing.state, fresh))
+    _keep(editing)
     return _reload(request, account_id)
 
 
@@ -440,9 +485,10 @@ def _history(request: HttpRequest, account_id: str, forward: bool) -> HttpRespon
     state = editing.state
     change = state.step_forward() if forward else state.step_back()
     if change is not None:
-        drafts.save(editing.draft)
-        editing.refresh()
+        editing.save(change)
+        editing.refresh(change)
         if len(change.positions) > 50:
+            _keep(editing)
             # an arrangement undone or redone moves every card
             return _reload(request, account_id)
     return _answer(request, editing, change, before)

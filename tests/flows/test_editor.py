@@ -299,10 +299,10 @@ def test_an_edit_after_the_draft_was_discarded_elsewhere_is_a_409(editing):
 def test_two_tabs_racing_get_a_409_and_lose_nothing(editing, monkeypatch):
     real_save = drafts.save
 
-    def other_tab_saves_first(draft):
+    def other_tab_saves_first(draft, *columns):
         # another request saves between this one's read and its write
         Draft.objects.filter(pk=draft.row.pk).update(version=draft.row.version + 1)
-        real_save(draft)
+        real_save(draft, *columns)
 
     monkeypatch.setattr(drafts, "save", other_tab_saves_first)
     response = editing.post(f"{EDIT}devices/{DARREN_GATEWAY}/", {"name": "Lost race"}, headers=HTMX)
