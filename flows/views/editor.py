@@ -54,6 +54,7 @@ class Editing:
     draft: OpenDraft
     flow: Flow
     findings: list[Finding]
+    placed: Layout | None = None
 
     @property
     def state(self) -> DraftState:
@@ -64,13 +65,24 @@ class Editing:
         return self.draft.context.get("account") or {"id": self.account_id}
 
     def layout(self) -> Layout:
-        return layout(self.flow, self.state.positions)
+        if self.placed is None:
+            self.placed = layout(self.flow, self.state.positions)
+        return self.placed
 
     def refresh(self, change: Change) -> None:
-        """The flow and findings after the change: only the devices it touched are read again."""
+        """The flow and findings after the change: only the devices it touched are read again.
+        The layout is kept while no card moved and no link changed (a renamed device)."""
+        if change.positions:
+            self.placed = None
         if change.devices:
+            links = {device_id: self.flow.outgoing(device_id) for device_id in change.devices}
+            count = len(self.flow.devices)
             self.flow = reparse(self.flow, self.state.device_list(), change.devices)
             self.findings = validate(self.flow)
+            if count != len(self.flow.devices) or any(
+                self.flow.outgoing(device_id) != before for device_id, before in links.items()
+            ):
+                self.placed = None
 
     def save(self, change: Change) -> None:
         # an edit changes neither the base nor the context; a move, not the devices either
