@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from callable_admin.api.transport import ID_PATTERN
 from callable_admin.errors import error_response
 from callable_admin.signin.roles import admin_required
 from flows import drafts
@@ -143,7 +144,11 @@ def _findings_context(editing: Editing) -> dict:
     rows = []
     for finding in findings:
         device = editing.flow.devices.get(finding.device_id or "")
-        fix = finding.code == "dangling_link" and finding.device_id and finding.field
+        fix = (
+            finding.code == "dangling_link"
+            and finding.field
+            and ID_PATTERN.fullmatch(finding.device_id or "")
+        )
         rows.append((finding, device.title if device else "", bool(fix)))
     return {"findings": rows, "counts": counts}
 
@@ -209,7 +214,12 @@ def _page(request: HttpRequest, editing: Editing, status: int = 200, **extra) ->
         **_history_context(editing.state),
         **extra,
     }
-    if selected in editing.state.devices and "form" not in context:
+    # a device whose id no URL can carry (design.md) is shown, not edited
+    if (
+        selected in editing.state.devices
+        and ID_PATTERN.fullmatch(selected)
+        and "form" not in context
+    ):
         context.update(_form_context(editing, selected))
     _keep(editing)
     response = render(request, "flows/editor.html", context, status=status)

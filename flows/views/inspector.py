@@ -81,7 +81,7 @@ class DeviceForm:
 
 
 def _words(key: str) -> str:
-    return port_label(key) if is_port(key) else port_label(key).capitalize()
+    return port_label(key).capitalize()
 
 
 def _leaves(device: dict) -> Iterator[tuple[str, str, object]]:

@@ -199,3 +199,18 @@ def test_the_300_device_brightline_flow_in_the_editor(page, sandbox):
     open_editor(page, account)
     assert page.locator("g.device").count() >= 250
     screenshot(page, "editor-brightline")
+
+
+def test_route_this_number_from_the_numbers_page(page, sandbox):
+    unrouted = "8884872eb9991b38efa4d999"
+    signed_in_page(page)
+    page.goto(f"/accounts/{DARREN}/ddis/")
+    row = page.locator(f'tr[data-ddi-id="{unrouted}"]')
+    row.locator("select[name=start]").select_option(DARREN_START)
+    row.locator("button", has_text="Route this number").click()
+    page.wait_for_url(f"**/flow/edit/?device={DARREN_START}")
+    number = page.locator(f"#inspector input[name='startRoute.ddis'][value='{unrouted}']")
+    number.wait_for()
+    assert number.is_checked()
+    assert unrouted in state().devices[DARREN_START]["startRoute"]["ddis"]
+    screenshot(page, "editor-darren-routed-number")
