@@ -11,7 +11,11 @@
   const svg = () => stage.querySelector("svg.canvas");
   const layer = (name) => stage.querySelector(`svg.canvas #${name}`);
 
-  function url(name, id) { return root.dataset[name].replace("DEVICE", encodeURIComponent(id)); }
+  // DEVICE is the last segment of each URL (an account id could hold those letters too)
+  function url(name, id) {
+    const template = root.dataset[name], at = template.lastIndexOf("DEVICE");
+    return template.slice(0, at) + encodeURIComponent(id) + template.slice(at + 6);
+  }
   function post(path, values, source) {
     return htmx.ajax("POST", path, { values: values || {}, source: source || root, swap: "none" });
   }

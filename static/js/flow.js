@@ -189,7 +189,11 @@
     if (!template || !window.htmx) return;
     showTab("inspector");
     inspectFrom = focusTitle ? document.activeElement : null;
-    htmx.ajax("GET", template.replace("DEVICE", encodeURIComponent(id)), { target: "#inspector", swap: "innerHTML" });
+    // the id goes last (a placeholder could match inside the account id): the editor's URL has
+    // DEVICE as its last segment, the canvas's ends in ?id=
+    const at = template.lastIndexOf("DEVICE");
+    const url = at < 0 ? template + encodeURIComponent(id) : template.slice(0, at) + encodeURIComponent(id) + template.slice(at + 6);
+    htmx.ajax("GET", url, { target: "#inspector", swap: "innerHTML" });
   }
   function closeInspector() {
     if (selected) selected.classList.remove("selected");
