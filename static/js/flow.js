@@ -42,10 +42,12 @@
     // A composited layer while the view moves; dropped when it rests, so the drawing is sharp.
     if (!world.classList.contains("moving")) world.classList.add("moving");
     clearTimeout(settle);
-    settle = setTimeout(() => world.classList.remove("moving"), 180);
+    settle = setTimeout(() => { world.classList.remove("moving"); cull(); }, 180);
     const far = view.k < FAR_K;
     if (far !== stage.classList.contains("far")) stage.classList.toggle("far", far);
-    cull();
+    // while zooming, cards coming into view keep their frames only until the view rests: no
+    // text is laid out per zoom step
+    if (view.k === culledAt) cull();
     drawMinimap();
   }
 
@@ -54,6 +56,7 @@
   const BUCKET = 1024;
   const buckets = new Map();
   let shown = new Set();
+  let culledAt = 0;
   function bucketKey(bx, by) { return bx * 100003 + by; }
   function place(entry) {
     for (let bx = Math.floor(entry.x / BUCKET); bx <= Math.floor((entry.x + entry.w) / BUCKET); bx++) {
@@ -65,6 +68,7 @@
     }
   }
   function cull() {
+    culledAt = view.k;
     if (view.k < FAR_K) return;
     const sw = stage.clientWidth, sh = stage.clientHeight;
     // the screen and half a screen around it, in drawing coordinates
@@ -393,6 +397,8 @@
   function initialView() {
     fit();
     if (view.k < READABLE_K) entries();
+    // the first frame already has its text
+    cull();
     moved = false;
   }
 
