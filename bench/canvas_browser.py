@@ -202,7 +202,10 @@ def browser_side(page, base: str, account_id: str, shots: str | None) -> dict:
         page.evaluate("flowCanvas.fit()")
         page.wait_for_timeout(500)
         page.screenshot(path=f"{shots}-fit.png")
-        page.evaluate("flowCanvas.entries(); flowCanvas.setView({k: 1.2})")
+        page.evaluate(
+            "flowCanvas.setView({k: 1.2}); "
+            "flowCanvas.centre(document.querySelector('g.t-route-start').dataset.deviceId)"
+        )
         page.wait_for_timeout(500)
         page.screenshot(path=f"{shots}-close.png")
     return figures

@@ -23,7 +23,7 @@
     lit.setAttribute("markerHeight", "4");
     arrow.after(lit);
   }
-  const MIN_K = 0.04, MAX_K = 2.5, READABLE_K = 0.7, FAR_K = 0.4;
+  const MIN_K = 0.02, MAX_K = 2.5, READABLE_K = 0.7, FAR_K = 0.4;
   const view = { x: 0, y: 0, k: 1 };
   let selected = null;
   let inspectFrom = null;
