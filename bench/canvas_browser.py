@@ -25,6 +25,7 @@ average is printed beside them, because these machines are shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -39,17 +40,40 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import overhead  # noqa: E402
 from overhead import PASSWORD, PYTHON, Stack  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-GOALS = {  # issue 13, at 1,000 devices
+FRAME = 1000 / 60
+GOALS = {  # issue 13, at 1,000 devices; frame gaps come in whole 60 Hz frames
     "painted": 2100 / 2,  # half of React Flow's 2.1 s (at most 2.1 s)
-    "pan": 33,
-    "zoom": 33,
-    "drag": 17,
+    "pan": 2 * FRAME,
+    "zoom": 2 * FRAME,
+    "drag": FRAME,
     "inspector": 100,
 }
+
+# A canvas from before window.flowCanvas (the baseline): just enough of that API for this bench.
+SHIM = """
+window.addEventListener("DOMContentLoaded", () => {
+  const viewport = document.getElementById("viewport");
+  if (window.flowCanvas || !viewport) return;
+  const first = () => viewport.getAttribute("transform");
+  let opened = null;
+  window.flowCanvas = {
+    stage: document.getElementById("flow-canvas"),
+    get view() {
+      const m = /translate\\(([-\\d.]+),([-\\d.]+)\\) scale\\(([\\d.]+)\\)/.exec(first() || "");
+      return m ? { x: +m[1], y: +m[2], k: +m[3] } : { x: 0, y: 0, k: 1 };
+    },
+    entries() { if (opened === null) opened = first(); else viewport.setAttribute("transform", opened); },
+    fit() { document.querySelector("[data-zoom=fit]").click(); },
+    setView() {},
+    centre() {},
+  };
+});
+"""
 
 PAINTED = """
 (() => {
@@ -139,7 +163,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def collect_static(static_root: Path) -> None:
+def collect_static(static_root: Path, root: Path = ROOT) -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "callable_admin.settings",
@@ -150,7 +174,7 @@ def collect_static(static_root: Path) -> None:
     }
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         check=True,
         timeout=120,
@@ -202,10 +226,64 @@ def browser_side(page, base: str, account_id: str, shots: str | None) -> dict:
         page.evaluate("flowCanvas.fit()")
         page.wait_for_timeout(500)
         page.screenshot(path=f"{shots}-fit.png")
-        page.evaluate("flowCanvas.entries(); flowCanvas.setView({k: 1.2})")
+        page.evaluate(
+            "flowCanvas.setView({k: 1.2}); "
+            "flowCanvas.centre(document.querySelector('g.t-route-start').dataset.deviceId)"
+        )
         page.wait_for_timeout(500)
         page.screenshot(path=f"{shots}-close.png")
     return figures
+
+
+class Variant:
+    """One dashboard under test: this tree, or with --baseline another checkout of the project
+    (the canvas before this work), each with its own sandbox, gunicorn and browser context."""
+
+    def __init__(self, name: str, root: Path, sizes: list[int], exits: contextlib.ExitStack):
+        self.name, self.root = name, root
+        static_root = exits.enter_context(tempfile.TemporaryDirectory(prefix="canvas-bench-"))
+        collect_static(Path(static_root), root)
+        env = {"STATIC_ROOT": static_root, "LOG_LEVEL": "WARNING"}
+        stack = Stack(workers=2, threads=4, cache_url="dbcache://canvas_bench_cache", env=env)
+        # the stack starts its processes in overhead.ROOT: point it at this variant's tree
+        saved, overhead.ROOT = overhead.ROOT, root
+        try:
+            self.stack = exits.enter_context(stack)
+        finally:
+            overhead.ROOT = saved
+        subprocess.run(
+            [PYTHON, "manage.py", "createcachetable"],
+            cwd=root,
+            env=stack.env,
+            check=True,
+            timeout=60,
+        )
+        self.accounts = {}
+        for size in sizes:
+            answer = requests.post(
+                f"{stack.sandbox_url}/_sandbox/accounts",
+                json={"name": f"Bench {size}", "devices": size},
+                timeout=120,
+            )
+            answer.raise_for_status()
+            self.accounts[size] = answer.json()["id"]
+        self.token = requests.post(
+            f"{stack.sandbox_url}/api/v1/oauth/authorize",
+            data={"username": "demo", "password": PASSWORD},
+            timeout=10,
+        ).json()["access_token"]
+        self.session = stack.sign_in()
+
+    def open(self, browser):
+        context = browser.new_context(viewport={"width": 1360, "height": 900})
+        context.add_init_script(SHIM + PAINTED)
+        self.page = context.new_page()
+        self.page.set_default_timeout(120_000)
+        self.page.goto(f"{self.stack.url}/login/")
+        self.page.fill("#id_username", "demo")
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def main() -> int:
@@ -213,72 +291,72 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", default="100,1000,2000")
     parser.add_argument("--screenshots", action="store_true", help="save to screenshots/bench-*")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout to measure in the same run, in turn"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
     from playwright.sync_api import sync_playwright
 
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="canvas-bench-static-") as static_root:
-        collect_static(Path(static_root))
-        env = {"STATIC_ROOT": static_root, "LOG_LEVEL": "WARNING"}
-        cache_url = "dbcache://canvas_bench_cache"
-        with Stack(workers=2, threads=4, cache_url=cache_url, env=env) as stack:
-            subprocess.run(
-                [PYTHON, "manage.py", "createcachetable"],
-                cwd=ROOT,
-                env=stack.env,
-                check=True,
-                timeout=60,
-            )
-            accounts = {}
-            for size in sizes:
-                answer = requests.post(
-                    f"{stack.sandbox_url}/_sandbox/accounts",
-                    json={"name": f"Bench {size}", "devices": size},
-                    timeout=120,
-                )
-                answer.raise_for_status()
-                accounts[size] = answer.json()["id"]
-            token = requests.post(
-                f"{stack.sandbox_url}/api/v1/oauth/authorize",
-                data={"username": "demo", "password": PASSWORD},
-                timeout=10,
-            ).json()["access_token"]
-            session = stack.sign_in()
-            results: dict[int, list[dict]] = {size: [] for size in sizes}
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                context = browser.new_context(viewport={"width": 1360, "height": 900})
-                context.add_init_script(PAINTED)
-                page = context.new_page()
-                page.set_default_timeout(120_000)
-                page.goto(f"{stack.url}/login/")
-                page.fill("#id_username", "demo")
-                page.fill("#id_password", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(lambda url: "/login/" not in url)
-                for round_ in range(args.rounds):
-                    for size in sizes:
+    results: dict[str, dict[int, list[dict]]] = {}
+    with contextlib.ExitStack() as exits:
+        variants = [Variant("this tree", ROOT, sizes, exits)]
+        if args.baseline:
+            variants.append(Variant("baseline", args.baseline.resolve(), sizes, exits))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for variant in variants:
+                variant.open(browser)
+                results[variant.name] = {size: [] for size in sizes}
+            for round_ in range(args.rounds):
+                for size in sizes:
+                    for variant in variants:
                         shots = None
-                        if args.screenshots and round_ == args.rounds - 1:
+                        if args.screenshots and round_ == args.rounds - 1 and variant.root == ROOT:
                             (ROOT / "screenshots").mkdir(exist_ok=True)
                             shots = str(ROOT / "screenshots" / f"bench-{size}")
-                        figures = browser_side(page, stack.url, accounts[size], shots)
-                        figures.update(server_side(stack, session, token, accounts[size]))
-                        results[size].append(figures)
+                        stack = variant.stack
+                        figures = browser_side(
+                            variant.page, stack.url, variant.accounts[size], shots
+                        )
+                        figures.update(
+                            server_side(
+                                stack, variant.session, variant.token, variant.accounts[size]
+                            )
+                        )
+                        results[variant.name][size].append(figures)
                         print(
-                            f"  round {round_ + 1} size {size}: "
+                            f"  round {round_ + 1} {variant.name} size {size}: "
                             + ", ".join(f"{k} {v:.0f}" for k, v in figures.items()),
                             flush=True,
                         )
-                browser.close()
+            browser.close()
     load_after = os.getloadavg()
-    report(results, args.rounds, load_before, load_after)
+    medians = {}
+    for name, by_size in results.items():
+        print(f"\n{name}:")
+        medians[name] = report(by_size, args.rounds, load_before, load_after)
+    if "baseline" in medians:
+        print("\nthis tree / baseline, same run (below 1 is better):")
+        for size in sizes:
+            now, then = medians["this tree"][size], medians["baseline"][size]
+            print(
+                f"{size:>8}"
+                + "".join(f"{name:>11}" for name in ("painted", "pan", "zoom", "drag", "inspector"))
+            )
+            print(
+                f"{'':>8}"
+                + "".join(
+                    f"{now[name] / then[name]:>10.2f}x"
+                    for name in ("painted", "pan", "zoom", "drag", "inspector")
+                )
+            )
     return 0
 
 
-def report(results: dict[int, list[dict]], rounds: int, before, after) -> None:
+def report(results: dict[int, list[dict]], rounds: int, before, after) -> dict[int, dict]:
     names = [
         "painted",
         "pan",
@@ -309,7 +387,7 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> None:
         mid = medians[1000]
         print()
         for name, goal in GOALS.items():
-            mark = "ok" if mid[name] <= goal else "MISSED"
+            mark = "ok" if mid[name] <= goal + 0.5 else "MISSED"
             print(f"  [{mark:>6}] 1,000 devices {name}: {mid[name]:.0f} ms (goal {goal:.0f})")
         ratio = mid["page ms"] / mid["read ms"]
         print(
@@ -323,6 +401,8 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> None:
                 ratio = medians[2000][name] / mid[name]
                 mark = "ok" if ratio <= 1.5 else "MISSED"
                 print(f"  [{mark:>6}] {name} frame 2,000 / 1,000: {ratio:.2f}x (goal 1.5x)")
+
+    return medians
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@
     lit.setAttribute("markerHeight", "4");
     arrow.after(lit);
   }
-  const MIN_K = 0.04, MAX_K = 2.5, READABLE_K = 0.7, FAR_K = 0.4;
+  const MIN_K = 0.02, MAX_K = 2.5, READABLE_K = 0.7, FAR_K = 0.4;
   const view = { x: 0, y: 0, k: 1 };
   let selected = null;
   let inspectFrom = null;
@@ -42,10 +42,12 @@
     // A composited layer while the view moves; dropped when it rests, so the drawing is sharp.
     if (!world.classList.contains("moving")) world.classList.add("moving");
     clearTimeout(settle);
-    settle = setTimeout(() => world.classList.remove("moving"), 180);
+    settle = setTimeout(() => { world.classList.remove("moving"); cull(); }, 180);
     const far = view.k < FAR_K;
     if (far !== stage.classList.contains("far")) stage.classList.toggle("far", far);
-    cull();
+    // while zooming, cards coming into view keep their frames only until the view rests: no
+    // text is laid out per zoom step
+    if (view.k === culledAt) cull();
     drawMinimap();
   }
 
@@ -54,6 +56,7 @@
   const BUCKET = 1024;
   const buckets = new Map();
   let shown = new Set();
+  let culledAt = 0;
   function bucketKey(bx, by) { return bx * 100003 + by; }
   function place(entry) {
     for (let bx = Math.floor(entry.x / BUCKET); bx <= Math.floor((entry.x + entry.w) / BUCKET); bx++) {
@@ -65,6 +68,7 @@
     }
   }
   function cull() {
+    culledAt = view.k;
     if (view.k < FAR_K) return;
     const sw = stage.clientWidth, sh = stage.clientHeight;
     // the screen and half a screen around it, in drawing coordinates
@@ -397,6 +401,8 @@
   function initialView() {
     fit();
     if (view.k < READABLE_K) entries();
+    // the first frame already has its text
+    cull();
     moved = false;
   }
 

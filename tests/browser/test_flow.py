@@ -366,3 +366,23 @@ def test_the_canvas_api_tells_the_editor_and_lets_it_take_card_drags(page, sandb
     page.mouse.up()
     settled(page)
     assert transform(page)["x"] == view["x"] + 100
+
+
+def test_without_javascript_the_whole_drawing_is_there_to_scroll_through(
+    browser, live_server, sandbox
+):
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        signed_in_page(page)
+        page.goto(f"/accounts/{DEAN}/flow/")
+        names = page.locator("g.device text.nm")
+        assert names.count() == 9
+        assert names.first.is_visible()
+        stage = page.locator("#flow-canvas")
+        assert stage.evaluate("(el) => el.scrollWidth > el.clientWidth")
+        screenshot(page, "flow-dean-no-javascript")
+    finally:
+        context.close()

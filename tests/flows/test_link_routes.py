@@ -10,6 +10,8 @@ from flows.model.layout import (
     ENTRY_RUN,
     PORT_PITCH,
     TERM_DX,
+    TERM_H,
+    TERM_W,
     entry_anchor,
     layout,
     port_anchor,
@@ -24,16 +26,21 @@ BUCKET = 400
 
 
 def cards_by_bucket(placed):
+    """Every card, and every terminal marker with the words it carries, by column of the page."""
     buckets = {}
-    for device_id, (x, y) in placed.positions.items():
-        rect = (x, y, x + CARD_W, y + placed.height_of(device_id))
-        for bx in range(x // BUCKET, (x + CARD_W) // BUCKET + 1):
-            buckets.setdefault(bx, []).append((device_id, rect))
+    rects = [
+        (device_id, (x, y, x + CARD_W, y + placed.height_of(device_id)))
+        for device_id, (x, y) in placed.positions.items()
+    ]
+    rects += [(link, (x, y, x + TERM_W, y + TERM_H)) for link, x, y in placed.terminals]
+    for name, rect in rects:
+        for bx in range(rect[0] // BUCKET, rect[2] // BUCKET + 1):
+            buckets.setdefault(bx, []).append((name, rect))
     return buckets
 
 
 def crossings(segment, buckets):
-    """Cards whose inside the segment enters (running along an edge or touching it is not)."""
+    """Cards and markers whose inside the segment enters (running along an edge is not)."""
     (ax, ay), (bx, by) = segment
     left, right, top, bottom = min(ax, bx), max(ax, bx), min(ay, by), max(ay, by)
     hit = set()
