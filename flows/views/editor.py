@@ -541,17 +541,21 @@ def route_number(request: HttpRequest, account_id: str) -> HttpResponse:
     numbers = {d.get("id"): d.get("name") for d in draft.context.get("ddis") or ()}
     if ddi_id not in numbers:
         raise Http404("This account has no such number.")
-    if start_id == "new":
-        added = state.commit(edit.add_device(state, ROUTE_START, f"Start {numbers[ddi_id]}"))
-        start_id = next(iter(added.devices)) if added else ""
-    start = state.devices.get(start_id)
-    if start is None or start.get("type") != ROUTE_START:
-        raise Http404("This draft has no such start.")
-    held = (start.get("startRoute") or {}).get("ddis") or []
-    if ddi_id not in held:
-        state.commit(edit.set_fields(state, start_id, {"startRoute.ddis": [*held, ddi_id]}))
     try:
+        if start_id == "new":
+            added = state.commit(edit.add_device(state, ROUTE_START, f"Start {numbers[ddi_id]}"))
+            start_id = next(iter(added.devices)) if added else ""
+        start = state.devices.get(start_id)
+        if start is None or start.get("type") != ROUTE_START:
+            raise Http404("This draft has no such start.")
+        held = (start.get("startRoute") or {}).get("ddis") or []
+        if ddi_id not in held:
+            state.commit(edit.set_fields(state, start_id, {"startRoute.ddis": [*held, ddi_id]}))
         drafts.save(draft)
+    except EditRefused as refused:
+        # a start without the documented settings: say so, in the draft, at that start
+        messages.error(request, " ".join(refused.errors.values()))
+        return redirect(_edit_url(account_id, start_id))
     except DraftChanged:
         return _conflict(request, "This draft was changed in another tab. Go back and try again.")
     messages.success(

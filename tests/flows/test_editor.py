@@ -462,3 +462,19 @@ def test_a_client_of_another_user_cannot_touch_demos_draft(editing, sandbox):
     sign_in(other, "demo")
     editing.post(f"{EDIT}devices/{DARREN_GATEWAY}/", {"name": "Mine"})
     assert "Mine" in other.get(EDIT).content.decode()  # same user, second browser: same draft
+
+
+def test_route_to_a_start_without_its_settings_says_why(demo_client, sandbox):
+    demo_client.get(EDIT)
+    sandbox.clear_log()
+    draft = draft_of()
+    start = device(draft, DARREN_START)
+    broken = {k: v for k, v in start.items() if k != "startRoute"}
+    demo_client.post(f"{EDIT}devices/{DARREN_START}/", {"raw": json.dumps(broken)})
+    response = demo_client.post(
+        f"{EDIT}route/", {"ddi": DARREN_DDI_UNROUTED, "start": DARREN_START}
+    )
+    assert response.status_code == 302
+    page = demo_client.get(response["Location"]).content.decode()
+    assert "no such field" in page
+    assert "startRoute" not in device(draft_of(), DARREN_START)
