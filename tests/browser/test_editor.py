@@ -145,6 +145,8 @@ def test_invalid_input_keeps_what_was_typed(page, sandbox):
     page.locator("#inspector .field.invalid").wait_for()
     assert page.input_value("#inspector input[name='sipGateway.ringTime']") == "half a minute"
     assert page.input_value("#inspector input[name='name']") == "Typed and kept"
+    page.locator("#inspector .field.invalid").scroll_into_view_if_needed()
+    screenshot(page, "editor-darren-invalid")
 
 
 def test_add_a_device_from_the_palette_then_delete_it_by_keyboard(page, sandbox):
