@@ -34,10 +34,7 @@
   function canvasApi() { return window.flowCanvas || null; }
   function select(id) {
     const api = canvasApi();
-    if (api && api.select) { api.select(id); return; }
-    const node = card(id);
-    // the read-only canvas selects and inspects a card on Enter
-    if (node) { node.focus({ preventScroll: true }); node.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true })); }
+    if (api) api.select(id);
   }
   function inspected() {
     const article = document.querySelector("#inspector [data-device-id]");

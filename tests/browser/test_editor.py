@@ -39,11 +39,6 @@ def open_editor(page, account: str = DARREN):
     page.wait_for_function("!!(window.flowCanvas && window.flowCanvas.dragHandler)")
 
 
-def settled(page):
-    """Wait for HTMX to finish every request in flight."""
-    page.wait_for_function("!document.querySelector('.htmx-request')")
-
-
 def inspect(page, device_id: str):
     card(page, device_id).click()
     page.locator(f'#inspector article[data-device-id="{device_id}"]').wait_for()
