@@ -19,6 +19,9 @@ from flows.model.graph import Flow, parse
 from flows.model.layout import layout
 from flows.models import DevicePosition, Draft
 
+# what `save` writes unless told otherwise
+SAVED = ("base", "devices", "positions", "undo", "redo", "context")
+
 
 class DraftChanged(Exception):
     """The draft was saved by another request (another tab) since this one read it."""
@@ -81,22 +84,31 @@ def open_draft(user, account_id: str, api) -> OpenDraft:
     return OpenDraft(row, state)
 
 
-def save(draft: OpenDraft) -> None:
-    """Write the state back if nobody else saved since it was read; else `DraftChanged`."""
+def save(draft: OpenDraft, columns: tuple[str, ...] = SAVED) -> None:
+    """Write the state back if nobody else saved since it was read; else `DraftChanged`.
+    `columns` may name fewer of `SAVED` (an edit changes neither the base nor the context)."""
     row, state = draft.row, draft.state
-    data = state.to_json()
+    data = state.to_json() if columns == SAVED else _parts(state, columns)
+    if "context" in columns:
+        data["context"] = row.context
     updated = Draft.objects.filter(pk=row.pk, version=row.version).update(
-        base=data["base"],
-        devices=data["devices"],
-        positions=data["positions"],
-        undo=data["undo"],
-        redo=data["redo"],
-        context=row.context,
-        version=row.version + 1,
+        **{column: data[column] for column in columns}, version=row.version + 1
     )
     if not updated:
         raise DraftChanged("This draft was changed in another tab or window.")
     row.version += 1
+
+
+def _parts(state: DraftState, columns: tuple[str, ...]) -> dict:
+    parts = {
+        "base": lambda: state.base,
+        "devices": lambda: list(state.devices.values()),
+        "positions": lambda: {key: list(value) for key, value in state.positions.items()},
+        "undo": lambda: [change.to_json() for change in state.undo],
+        "redo": lambda: [change.to_json() for change in state.redo],
+        "context": lambda: None,
+    }
+    return {column: parts[column]() for column in columns}
 
 
 def discard(user, account_id: str) -> None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from flows.views import canvas as views
+from flows.views import editor
 
 app_name = "flows"
 urlpatterns = [
@@ -12,4 +13,25 @@ urlpatterns = [
     path("device/", views.inspector, name="inspector_by_id"),
     path("export.json", views.export_json, name="export_json"),
     path("export.svg", views.export_svg, name="export_svg"),
+]
+
+# the editor: an admin's draft (design.md, "Flow editor")
+urlpatterns += [
+    path("edit/", editor.editor, name="edit"),
+    path("edit/devices/new/", editor.device_new, name="edit_device_new"),
+    path("edit/devices/<uid:device_id>/", editor.device, name="edit_device"),
+    path("edit/devices/<uid:device_id>/delete/", editor.device_delete, name="edit_device_delete"),
+    path("edit/devices/<uid:device_id>/move/", editor.device_move, name="edit_device_move"),
+    path(
+        "edit/devices/<uid:device_id>/duplicate/",
+        editor.device_duplicate,
+        name="edit_device_duplicate",
+    ),
+    path("edit/devices/<uid:device_id>/hangup/", editor.device_hangup, name="edit_device_hangup"),
+    path("edit/connect/", editor.connect, name="edit_connect"),
+    path("edit/arrange/", editor.arrange, name="edit_arrange"),
+    path("edit/undo/", editor.undo, name="edit_undo"),
+    path("edit/redo/", editor.redo, name="edit_redo"),
+    path("edit/discard/", editor.discard, name="edit_discard"),
+    path("edit/route/", editor.route_number, name="edit_route"),
 ]

@@ -222,6 +222,8 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
             "highlight": highlight,
             "main_only": main_only,
             "highlight_main": main_only and highlight == main,
+            # where "route this number" may send an unrouted number, in the admin's draft
+            "starts": [(start_id, flow.devices[start_id].title) for start_id in flow.starts],
         },
     )
 

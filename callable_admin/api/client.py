@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 from django.conf import settings
 from django.db import connections
 
+from callable_admin.api import flowreads
 from callable_admin.api.errors import SessionExpired, Unauthorized, UpstreamUnavailable
 from callable_admin.api.fanout import Readers
 from callable_admin.api.transport import Answer, Transport, api_path, check_id
@@ -80,6 +81,16 @@ class CallableAPI:
         self.tokens = tokens
 
     def _call(self, method: str, *segments: str, json_body: object = None) -> Answer:
+        if method != "GET" and len(segments) > 1 and segments[0] == "account":
+            # before as well as after: a write that fails half-way may still have changed things
+            flowreads.forget(segments[1])
+            try:
+                return self._send(method, segments, json_body)
+            finally:
+                flowreads.forget(segments[1])
+        return self._send(method, segments, json_body)
+
+    def _send(self, method: str, segments: tuple[str, ...], json_body: object) -> Answer:
         path = api_path(*segments)
         token = self.tokens.access_token()
         try:

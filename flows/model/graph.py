@@ -12,8 +12,8 @@ anything else (a deleted device's id) is a dangling link.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from flows.model.devicetypes import ROUTE_START, SIP_GATEWAY, TYPES, camel, type_label
@@ -327,3 +327,71 @@ def trunk_summary(trunk: dict) -> str:
     description = _text(trunk.get("description"))
     address = _text(trunk.get("ip"))
     return " ".join(part for part in (description, address) if part) or _text(trunk.get("id"))
+
+
+def reparse(flow: Flow, devices: Sequence[object], changed: Iterable[str]) -> Flow:
+    """`parse(devices, …)` for a device list that differs from the one `flow` was parsed from only
+    in the devices named by `changed` (edited, added or removed; ddis and trunks the same): those
+    are read again, and so are the devices whose links may name an added or removed id. The
+    editor's answer to one change, without reading a thousand devices again."""
+    entries = devices if isinstance(devices, list | tuple) else ()
+    wanted = set(changed)
+    kept: dict[str, Device] = {}
+    odd: list[object] = []
+    for index, raw in enumerate(entries):
+        device_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
+        if device_id is None or device_id in kept:
+            odd.append(raw)
+            continue
+        old = flow.devices.get(device_id)
+        if device_id in wanted or old is None or old.raw is not raw:
+            wanted.add(device_id)
+            kept[device_id] = _device(raw, device_id, index)
+        else:
+            kept[device_id] = old if old.index == index else replace(old, index=index)
+    if len(odd) != len(flow.skipped):
+        return parse(devices, _ddi_list(flow), list(flow.trunks.values()))
+    appeared = {
+        device_id for device_id in wanted if device_id in kept and device_id not in flow.devices
+    }
+    gone = {device_id for device_id in wanted if device_id not in kept}
+    relink = {device_id for device_id in wanted if device_id in kept}
+    for device_id in gone:
+        relink.update(link.source for link in flow.incoming(device_id))
+    if appeared:
+        # a string anywhere in another device may name the id that (re)appeared: find them
+        relink.update(holders(kept.values(), appeared))
+    relink &= kept.keys()
+    links: list[Link] = []
+    for device in kept.values():
+        if device.id in relink:
+            links.extend(_links_of(device, kept))
+        else:
+            links.extend(flow.outgoing(device.id))
+    offset = len(kept) - len(flow.devices)
+    skipped = [replace(entry, index=entry.index + offset) for entry in flow.skipped]
+    return Flow(kept, links, dict(flow.ddis), dict(flow.trunks), skipped)
+
+
+def holders(devices: Iterable[Device], values: set[str]) -> set[str]:
+    """Ids of the devices holding one of `values` as a string anywhere in their fields."""
+    found = set()
+    for device in devices:
+        stack: list[object] = [device.raw]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, dict):
+                current = current.values()
+            for value in current:  # type: ignore[union-attr]
+                if isinstance(value, str):
+                    if value in values:
+                        found.add(device.id)
+                        stack.clear()
+                        break
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+    return found
+
+
+def _ddi_list(flow: Flow) -> list[dict]:
+    return [{"id": ddi_id, "name": number} for ddi_id, number in flow.ddis.items()]

@@ -7,30 +7,48 @@ the band's links that remain once the back edges of an iterative depth-first sea
 aside, order within a layer comes from a few barycentre sweeps, and each card then sits level with
 its callers where the layer has room. The bands' rectangles are then packed in band order into
 rows ("shelves"), a row wrapping at a width chosen to keep the whole drawing near a landscape
-screen's 16:10; links between bands are drawn like any other. Terminals are not shared nodes:
-each link to a terminal (and each dangling link) gets a small marker right after its source card.
+screen's 16:10. Terminals are not shared nodes: each link to a terminal (and each dangling link)
+gets a small marker right after its port.
+
+A card lists its ports (one row per outgoing link, labelled inside the card), so it grows with
+them. `route` draws each link orthogonally in the free space the layout leaves: the channel right
+of its source's column, the channel left of its target's, the gap under a band, the gaps between
+shelf rows and the left and top margins. It needs only the layout, never the other links.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flows.model.graph import Flow, Link
 
 CARD_W = 200
+# the least height of a card: its type, name and one line of essentials
 CARD_H = 72
-# between layers: terminal markers, their port labels and the link curves live here
-LAYER_GAP = 160
+# a card's port rows start under its text, one row per outgoing link
+PORT_TOP = 66
+PORT_PITCH = 16
+# between layers: terminal markers, then the lanes where links run up and down
+LAYER_GAP = 176
 ROW_GAP = 24
 BAND_GAP = 72
-MARGIN = 24
-TERM_W = 72
-TERM_H = 18
-# from a card's right edge to its terminal markers: room for the port label
-TERM_DX = 64
-TERM_PITCH = 24
+# the left and top margins are highways for links between shelf rows
+MARGIN = 64
+TERM_W = 60
+TERM_H = 14
+# from a card's right edge to its terminal markers, level with their ports
+TERM_DX = 12
+# vertical lanes start after the markers; LANES of them, LANE apart (also across gaps)
+LANE_X = TERM_DX + TERM_W + 12
+LANE = 7
+LANES = 8
+# a link's last run into its target: room for the arrowhead
+ENTRY_RUN = 14
+# how far a link keeps from a card it passes
+CLEARANCE = 6
 SWEEPS = 4
 # every card top is on this grid, so cards line up across layers
 GRID = 24
@@ -55,18 +73,36 @@ class Layout:
     layers: dict[str, int] = field(default_factory=dict)
     # depth-first reading order, starts first: linked devices sit close together in it
     order: list[str] = field(default_factory=list)
+    # device id -> its card's height (it grows with its ports)
+    heights: dict[str, int] = field(default_factory=dict)
+    # device id -> its band; each band's (left, top, right, bottom); each band's shelf row; each
+    # shelf row's (top, bottom): the free space links are routed through
+    band_of: dict[str, int] = field(default_factory=dict)
+    bands: list[tuple[int, int, int, int]] = field(default_factory=list)
+    row_of: list[int] = field(default_factory=list)
+    rows: list[tuple[int, int]] = field(default_factory=list)
+    # (band, column) -> its cards as (top, bottom), by top: what a run across columns must miss
+    columns: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+
+    def height_of(self, device_id: str) -> int:
+        return self.heights.get(device_id, CARD_H)
+
+
+def card_height(ports: int) -> int:
+    """A card's height for this many outgoing links: its text, then a row per port."""
+    return _snap_up(max(CARD_H, PORT_TOP + ports * PORT_PITCH + 4)) if ports else CARD_H
 
 
 def port_anchor(position: tuple[int, int], slot: int, count: int) -> tuple[int, int]:
-    """Where the slot-th of a card's `count` outgoing links leaves its right edge."""
+    """Where the slot-th of a card's `count` outgoing links leaves its right edge: its row."""
     x, y = position
-    return x + CARD_W, y + (slot + 1) * CARD_H // (count + 1)
+    return x + CARD_W, y + PORT_TOP + slot * PORT_PITCH + 7
 
 
-def entry_anchor(position: tuple[int, int]) -> tuple[int, int]:
+def entry_anchor(position: tuple[int, int], height: int = CARD_H) -> tuple[int, int]:
     """Where links arrive: the middle of the card's left edge."""
     x, y = position
-    return x, y + CARD_H // 2
+    return x, y + height // 2
 
 
 def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
@@ -76,9 +112,11 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
     count = len(ids)
     index = {device_id: position for position, device_id in enumerate(ids)}
     successors: list[list[int]] = [[] for _ in range(count)]
+    ports = [0] * count
     markers = [0] * count
     for link in flow.links:
         source = index[link.source]
+        ports[source] += 1
         if link.kind == "device":
             target = index[link.target]
             if target != source:
@@ -86,7 +124,7 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
         else:
             markers[source] += 1
     successors = [list(dict.fromkeys(targets)) for targets in successors]
-    heights = [_snap_up(max(CARD_H, _marker_column(n))) for n in markers]
+    heights = [card_height(n) for n in ports]
 
     # a band per start, in start order: the start and what it reaches that no earlier start did
     band_of = [-1] * count
@@ -114,13 +152,11 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
         )
         band_height = _place(layers, callers, heights, top, 0)
         band_width = max(
-            layer_of[node] * (CARD_W + LAYER_GAP)
-            + CARD_W
-            + (TERM_DX + TERM_W if markers[node] else 0)
+            layer_of[node] * (CARD_W + LAYER_GAP) + CARD_W + LANE_X + LANES * LANE
             for node in members
         )
         sizes.append((band_width, band_height))
-    corners = _pack(sizes)
+    corners, row_of, rows = _pack(sizes)
 
     positions: dict[str, tuple[int, int]] = {}
     for node, device_id in enumerate(ids):
@@ -133,30 +169,50 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
         if device_id in positions and (fixed := _point(point)) is not None:
             positions[device_id] = fixed
 
+    bands = [
+        (MARGIN + x, MARGIN + y, MARGIN + x + w, MARGIN + y + h)
+        for (x, y), (w, h) in zip(corners, sizes, strict=True)
+    ]
+    rows = [(MARGIN + top_, MARGIN + bottom) for top_, bottom in rows]
     terminals: list[tuple[Link, int, int]] = []
+    columns: dict[tuple[int, int], list[tuple[int, int]]] = {}
     width = height = 2 * MARGIN
-    for device_id, (x, y) in positions.items():
+    for node, device_id in enumerate(ids):
+        x, y = positions[device_id]
+        card_h = heights[node]
+        columns.setdefault((band_of[node], layer_of[node]), []).append((y, y + card_h))
         width = max(width, x + CARD_W + MARGIN)
-        height = max(height, y + CARD_H + MARGIN)
-        ends = [link for link in flow.outgoing(device_id) if link.kind != "device"]
-        if not ends:
+        height = max(height, y + card_h + MARGIN)
+        width = max(width, x + CARD_W + LANE_X + LANES * LANE + MARGIN)
+        if not markers[node]:
             continue
-        marker_x = x + CARD_W + TERM_DX
-        marker_y = y + max(0, (CARD_H - _marker_column(len(ends))) // 2)
-        for slot, link in enumerate(ends):
-            terminals.append((link, marker_x, marker_y + slot * TERM_PITCH))
-        width = max(width, marker_x + TERM_W + MARGIN)
-        height = max(height, marker_y + _marker_column(len(ends)) + MARGIN)
-    layers = {device_id: layer_of[node] for node, device_id in enumerate(ids)}
-    return Layout(positions, terminals, width, height, layers, [ids[node] for node in reading])
+        links = flow.outgoing(device_id)
+        for slot, link in enumerate(links):
+            if link.kind != "device":
+                port_y = port_anchor((x, y), slot, len(links))[1]
+                terminals.append((link, x + CARD_W + TERM_DX, port_y - TERM_H // 2))
+    for cards in columns.values():
+        cards.sort()
+    # room under the last row for the links that run beneath it
+    height = max(height, (rows[-1][1] if rows else 0) + BAND_GAP)
+    return Layout(
+        positions,
+        terminals,
+        width,
+        height,
+        {device_id: layer_of[node] for node, device_id in enumerate(ids)},
+        [ids[node] for node in reading],
+        {device_id: heights[node] for node, device_id in enumerate(ids)},
+        {device_id: band_of[node] for node, device_id in enumerate(ids)},
+        bands,
+        row_of,
+        rows,
+        columns,
+    )
 
 
 def _snap_up(length: int) -> int:
     return -(-length // GRID) * GRID
-
-
-def _marker_column(count: int) -> int:
-    return count * TERM_PITCH - (TERM_PITCH - TERM_H) if count else 0
 
 
 def _point(point: object) -> tuple[int, int] | None:
@@ -346,39 +402,148 @@ def _resolve(wanted: list[float | None], heights: list[int]) -> list[float]:
     return placed
 
 
-def _pack(sizes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _pack(
+    sizes: list[tuple[int, int]],
+) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, int]]]:
     """Top-left corners for rectangles of these (width, height), in order, in rows left to right
     with BAND_GAP between them: of a few row widths (never under the widest rectangle), the one
     whose packing is drawn largest when fitted to an ASPECT screen. Rows are grid steps apart, so
-    cards stay on the grid."""
+    cards stay on the grid. Also each rectangle's row, and each row's (top, bottom)."""
     if not sizes:
-        return []
+        return [], [], []
     widest = max(width for width, _ in sizes)
     area = sum((width + BAND_GAP) * (height + BAND_GAP) for width, height in sizes)
     ideal = math.sqrt(area * ASPECT)
-    best: list[tuple[int, int]] = []
+    best: tuple[list[tuple[int, int]], list[int], list[tuple[int, int]]] = ([], [], [])
     best_score = math.inf
     for factor in ROW_WIDTHS:
-        corners, width, height = _shelves(sizes, max(widest, ideal * factor))
+        packed, width, height = _shelves(sizes, max(widest, ideal * factor))
         # the side of the ASPECT screen it fits: fitted to a screen, smaller is drawn larger
         score = max(width / ASPECT, height)
         if score < best_score - 1e-9:
-            best, best_score = corners, score
+            best, best_score = packed, score
     return best
 
 
 def _shelves(
     sizes: list[tuple[int, int]], row_width: float
-) -> tuple[list[tuple[int, int]], int, int]:
+) -> tuple[tuple[list[tuple[int, int]], list[int], list[tuple[int, int]]], int, int]:
     """Shelf packing: a new row when the next rectangle would end past `row_width`."""
     corners: list[tuple[int, int]] = []
+    row_of: list[int] = []
+    rows: list[tuple[int, int]] = []
     x = y = row_height = width = 0
     for band_width, band_height in sizes:
         if x and x + band_width > row_width:
+            rows.append((y, y + row_height))
             y += _snap_up(row_height) + BAND_GAP
             x = row_height = 0
         corners.append((x, y))
+        row_of.append(len(rows))
         width = max(width, x + band_width)
         row_height = max(row_height, band_height)
         x += band_width + BAND_GAP
-    return corners, width, y + row_height
+    rows.append((y, y + row_height))
+    return (corners, row_of, rows), width, y + row_height
+
+
+def route(layout: Layout, link: Link, slot: int, count: int) -> list[tuple[int, int]]:
+    """The corners of a link, drawn orthogonally from its port (the slot-th of `count` on its
+    card) to its target's entry, or to its marker. It runs only through space the layout keeps
+    free of cards, so it never passes under one; it depends on the layout alone."""
+    sx, sy = layout.positions[link.source]
+    px, py = port_anchor((sx, sy), slot, count)
+    if link.kind != "device":
+        return [(px, py), (px + TERM_DX, py)]
+    tx, ty = layout.positions[link.target]
+    ex, ey = entry_anchor((tx, ty), layout.height_of(link.target))
+    # a lane per port row, so that links leaving one card, or neighbours, run side by side
+    lane = (slot + sy // GRID) % LANES
+    x1 = sx + CARD_W + LANE_X + lane * LANE
+    x2 = ex - ENTRY_RUN - (lane % 4) * LANE
+    start = (px, py)
+    if link.target == link.source:
+        # over the card, through the gap above it, and back into its left edge
+        y = sy - ROW_GAP // 2
+        return _corners(start, x1, y, x2, ey, ex)
+    source_band = layout.band_of.get(link.source, -1)
+    target_band = layout.band_of.get(link.target, -2)
+    if source_band == target_band:
+        from_column = layout.layers.get(link.source, 0)
+        to_column = layout.layers.get(link.target, 0)
+        if to_column == from_column + 1 and x1 <= x2:
+            return _compact([start, (x1, py), (x1, ey), (ex, ey)])
+        crossed = (
+            range(from_column + 1, to_column)
+            if to_column > from_column
+            else range(to_column, from_column + 1)
+        )
+        gap = ROW_GAP // 2
+        source_bottom = sy + layout.height_of(link.source)
+        target_bottom = ty + layout.height_of(link.target)
+        for y in (ey, py, sy - gap, source_bottom + gap, ty - gap, target_bottom + gap):
+            if _clear(layout, source_band, crossed, y):
+                return _corners(start, x1, y, x2, ey, ex)
+        # under the whole band: nothing is drawn there
+        y = layout.bands[source_band][3] + 10 + lane * 6
+        return _corners(start, x1, y, x2, ey, ex)
+    source_row = layout.row_of[source_band] if 0 <= source_band < len(layout.row_of) else 0
+    target_row = layout.row_of[target_band] if 0 <= target_band < len(layout.row_of) else 0
+    if not layout.rows:
+        return _corners(start, x1, py, x2, ey, ex)
+    below = layout.rows[source_row][1] + 10 + lane * 6
+    if target_row in (source_row, source_row + 1):
+        # along the gap under the source's row, which is also the gap above the next row
+        return _corners(start, x1, below, x2, ey, ex)
+    above = layout.rows[source_row][0] - 10 - lane * 6
+    if target_row == source_row - 1:
+        return _corners(start, x1, above, x2, ey, ex)
+    # rows apart: down to the gap under the source's row, along it to the left margin, up or
+    # down the margin to the gap above the target's row, and along that to the target
+    margin_x = 6 + (lane % 4) * LANE
+    above = layout.rows[target_row][0] - 10 - lane * 6
+    return _compact(
+        [
+            start,
+            (x1, py),
+            (x1, below),
+            (margin_x, below),
+            (margin_x, above),
+            (x2, above),
+            (x2, ey),
+            (ex, ey),
+        ]
+    )
+
+
+def _corners(
+    start: tuple[int, int], x1: int, y: int, x2: int, ey: int, ex: int
+) -> list[tuple[int, int]]:
+    return _compact([start, (x1, start[1]), (x1, y), (x2, y), (x2, ey), (ex, ey)])
+
+
+def _compact(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Without repeated points and without corners that are not (three in a line)."""
+    kept: list[tuple[int, int]] = []
+    for point in points:
+        if kept and kept[-1] == point:
+            continue
+        if len(kept) >= 2:
+            (ax, ay), (bx, by) = kept[-2], kept[-1]
+            if (ax == bx == point[0]) or (ay == by == point[1]):
+                kept[-1] = point
+                continue
+        kept.append(point)
+    return kept
+
+
+def _clear(layout: Layout, band: int, columns: range, y: int) -> bool:
+    """Whether a run at height y crosses these columns of the band without touching a card."""
+    for column in columns:
+        cards = layout.columns.get((band, column))
+        if not cards:
+            continue
+        at = bisect_right(cards, (y + CLEARANCE, math.inf)) - 1
+        if at >= 0 and cards[at][1] + CLEARANCE >= y:
+            return False
+    return True

@@ -1,8 +1,11 @@
-"""Server-rendered SVG of a flow: one `<g id="viewport">` holding every card, link and marker.
+"""Server-rendered SVG of a flow: `<g id="viewport">` holding two layers, `<g id="links">` (a
+`<g class="out" id="links-…">` per device: its outgoing links, in absolute coordinates, and its
+terminal markers) under `<g id="cards">` (a `<g class="device" id="dev-…">` per device).
 
 Every upstream value (names, ids, types, numbers) is hostile: it reaches the markup only through
-`escape`, which also drops what XML cannot carry. Output is kept small (integer coordinates,
-short class names, each device followed by its own links so gzip back-references its id).
+`escape`, which also drops what XML cannot carry; element ids made from device ids go through
+`dom_id`, which keeps only letters, digits and hyphens. Links are orthogonal polylines from
+`layout.route`, so each one can be drawn again from the layout alone (`render_fragments`).
 """
 
 from __future__ import annotations
@@ -25,13 +28,12 @@ from flows.model.graph import (
     type_label,
 )
 from flows.model.layout import (
-    CARD_H,
     CARD_W,
     TERM_H,
     TERM_W,
     Layout,
-    entry_anchor,
     port_anchor,
+    route,
 )
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -50,6 +52,7 @@ STYLE = (
     ".link{fill:none;stroke:#7b8794;stroke-width:1.5}"
     ".link.dangling{stroke:#c62828;stroke-dasharray:4 3}"
     ".pl{font-size:10px;fill:#3e4c59}"
+    "#pt circle{fill:#7b8794}"
     ".terminal rect{fill:#eceff1;stroke:#7b8794}"
     ".missing rect{fill:#ffebee;stroke:#c62828}"
     ".terminal text,.missing text{font-size:10px}"
@@ -59,9 +62,12 @@ STYLE = (
     "#ah path{fill:#7b8794}"
 )
 
+# the arrowhead at a link's end, and the dot of the port it leaves from
 ARROWHEAD = (
     '<defs><marker id="ah" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-    'markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z"/></marker></defs>'
+    'markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z"/></marker>'
+    '<marker id="pt" viewBox="0 0 6 6" refX="3" refY="3" markerWidth="4" markerHeight="4">'
+    '<circle cx="3" cy="3" r="3"/></marker></defs>'
 )
 
 # characters XML 1.0 cannot carry, lone surrogates UTF-8 cannot encode, and bidi embeddings,
@@ -70,9 +76,8 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a
 
 NAME_CHARS = 26
 ESSENTIAL_CHARS = 30
-TERMINAL_CHARS = 10
-# above this many links on one card, port labels move halfway along their links
-PORT_LABELS_AT_PORT = 5
+TERMINAL_CHARS = 9
+PORT_CHARS = 28
 
 
 _SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
@@ -177,6 +182,19 @@ def _worst(findings: Iterable[Finding]) -> str | None:
     return None
 
 
+_PLAIN_ID = re.compile("[A-Za-z0-9-]+")
+
+
+def dom_id(device_id: str) -> str:
+    """An element id made from a device id: letters, digits and hyphens as they are, anything
+    else as `_<hex>_`, so two device ids never give one element id and no id needs escaping."""
+    if _PLAIN_ID.fullmatch(device_id):
+        return device_id
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c == "-") else f"_{ord(c):x}_" for c in device_id
+    )
+
+
 def render(
     flow: Flow,
     layout: Layout,
@@ -187,7 +205,6 @@ def render(
     """The flow as SVG: an embeddable `<svg class="canvas">`, or with `standalone` a complete
     document with its own colours, fit to print or attach to a ticket."""
     concerns = by_device(list(findings))
-    markers = {link: (x, y) for link, x, y in layout.terminals}
     svg = SvgBuilder()
     size = {"width": layout.width, "height": layout.height}
     view_box = f"0 0 {layout.width} {layout.height}"
@@ -206,73 +223,112 @@ def render(
                 "viewBox": view_box,
                 "role": "group",
                 "aria-label": title,
+                # where the canvas opens: the first start's band
+                "data-frame": _frame(layout),
             },
         )
     svg.trusted(ARROWHEAD)
-    svg.trusted('<g id="viewport" marker-end="url(#ah)">')
-    # reading order keeps a link's two ends close in the text, where gzip can back-reference them
-    for device_id in dict.fromkeys([*layout.order, *flow.devices]):
+    # reading order: Tab goes from a start along its calls, and gzip finds ids close together
+    drawn = [
+        flow.devices[device_id]
+        for device_id in dict.fromkeys([*layout.order, *flow.devices])
+        if device_id in flow.devices and device_id in layout.positions
+    ]
+    svg.trusted('<g id="viewport"><g id="links" marker-start="url(#pt)" marker-end="url(#ah)">')
+    for device in drawn:
+        _links(svg, flow, layout, device)
+    svg.trusted('</g><g id="cards">')
+    for device in drawn:
+        _card(svg, flow, layout, device, concerns.get(device.id, ()))
+    svg.trusted("</g></g></svg>")
+    return svg.markup()
+
+
+def _frame(layout: Layout) -> str | None:
+    if not layout.bands:
+        return None
+    left, top, right, bottom = layout.bands[0]
+    return f"{left} {top} {right - left} {bottom - top}"
+
+
+def render_fragments(
+    flow: Flow,
+    layout: Layout,
+    findings: Iterable[Finding],
+    device_ids: Iterable[str],
+    oob: bool = False,
+) -> str:
+    """The cards of these devices and every link touching them, as `render` draws them: for each
+    device its `<g class="device" id="dev-…">`, then the `<g class="out" id="links-…">` of each
+    device with a link out of or into one of them. Ids are `dom_id`s, stable across renders, so
+    each element can replace its namesake in the page; `oob` marks each with
+    `hx-swap-oob="true"`. SVG elements must reach the page inside an `<svg>` to be parsed as SVG."""
+    concerns = by_device(list(findings))
+    wanted = [device_id for device_id in dict.fromkeys(device_ids) if device_id in flow.devices]
+    sources = dict.fromkeys(wanted)
+    for device_id in wanted:
+        for link in flow.incoming(device_id):
+            sources[link.source] = None
+    swap = {"hx-swap-oob": "true"} if oob else _NO_ATTRIBUTES
+    svg = SvgBuilder()
+    for device_id in wanted:
+        if device_id in layout.positions:
+            _card(svg, flow, layout, flow.devices[device_id], concerns.get(device_id, ()), swap)
+    for device_id in sources:
         if device_id in flow.devices and device_id in layout.positions:
-            _device_and_links(svg, flow, layout, flow.devices[device_id], concerns, markers)
-    svg.trusted("</g></svg>")
+            _links(svg, flow, layout, flow.devices[device_id], swap)
     return svg.markup()
 
 
 def render_device(flow: Flow, layout: Layout, findings: Iterable[Finding], device_id: str) -> str:
-    """One device's card and its outgoing links, as in `render`: a fragment to swap in place."""
-    svg = SvgBuilder()
-    device = flow.devices.get(device_id)
-    if device is not None and device_id in layout.positions:
-        markers = {link: (x, y) for link, x, y in layout.terminals if link.source == device_id}
-        _device_and_links(svg, flow, layout, device, by_device(list(findings)), markers)
-    return svg.markup()
+    """One device's card and every link touching it: `render_fragments` for one device."""
+    return render_fragments(flow, layout, findings, [device_id])
 
 
-def _device_and_links(
+def _links(
     svg: SvgBuilder,
     flow: Flow,
     layout: Layout,
     device: Device,
-    concerns: Mapping[str, list[Finding]],
-    markers: Mapping[Link, tuple[int, int]],
+    extra: Mapping[str, object] = _NO_ATTRIBUTES,
 ) -> None:
-    x, y = layout.positions[device.id]
-    frame = f"translate({x},{y})"
-    _card(svg, flow, device, frame, concerns.get(device.id, ()))
+    """A device's outgoing links, in slot order, each followed by its marker if it ends at a
+    terminal or nowhere. Always drawn, even empty, so that a fragment can replace it."""
+    svg.open("g", {"class": "out", "id": f"links-{dom_id(device.id)}", **extra})
     links = flow.outgoing(device.id)
-    if not links:
-        return
-    # links are drawn in their source's frame: ports, labels and markers repeat from card to card
-    svg.open("g", {"class": "out", "transform": frame})
     for slot, link in enumerate(links):
-        port_y = port_anchor((0, 0), slot, len(links))[1]
-        if link.kind == "device":
-            target = layout.positions.get(link.target)
-            end = None if target is None else entry_anchor((target[0] - x, target[1] - y))
-        else:
-            marker = markers.get(link)
-            end = None if marker is None else (marker[0] - x, marker[1] - y + TERM_H // 2)
-        if end is not None:
-            _link(svg, link, port_y, end, len(links) > PORT_LABELS_AT_PORT)
+        if link.kind == "device" and link.target not in layout.positions:
+            continue
+        corners = route(layout, link, slot, len(links))
+        _link(svg, link, corners)
     svg.close("g")
 
 
 def _card(
-    svg: SvgBuilder, flow: Flow, device: Device, frame: str, findings: Iterable[Finding]
+    svg: SvgBuilder,
+    flow: Flow,
+    layout: Layout,
+    device: Device,
+    findings: Iterable[Finding],
+    extra: Mapping[str, object] = _NO_ATTRIBUTES,
 ) -> None:
+    x, y = layout.positions[device.id]
+    height = layout.height_of(device.id)
     svg.open(
         "g",
         {
             "class": f"device {type_class(device.type)}",
             "data-device-id": device.id,
             "data-device-type": device.type,
+            "id": f"dev-{dom_id(device.id)}",
             "tabindex": 0,
             "role": "button",
             "aria-label": aria_label(device),
-            "transform": frame,
+            "transform": f"translate({x},{y})",
+            **extra,
         },
     )
-    svg.trusted(f'<rect width="{CARD_W}" height="{CARD_H}" rx="6"/>')
+    svg.trusted(f'<rect width="{CARD_W}" height="{height}" rx="6"/>')
     svg.element(
         "text", clip(type_label(device.type), NAME_CHARS), {"class": "ty", "x": 10, "y": 17}
     )
@@ -287,30 +343,38 @@ def _card(
     )
     line = essentials(flow, device)
     if line:
-        svg.element("text", clip(line, ESSENTIAL_CHARS), {"class": "es", "x": 10, "y": 59})
+        svg.element("text", clip(line, ESSENTIAL_CHARS), {"class": "es", "x": 10, "y": 57})
     findings = list(findings)
     severity = _worst(findings)
     if severity:
         svg.open("circle", {"class": f"marker {severity}", "cx": CARD_W - 2, "cy": 2, "r": 7})
         svg.element("title", "\n".join(finding.message for finding in findings))
         svg.close("circle")
+    links = flow.outgoing(device.id)
+    for slot, link in enumerate(links):
+        # each way out is named on its own row, at the port its link leaves from
+        port_y = port_anchor((0, 0), slot, len(links))[1]
+        svg.element(
+            "text",
+            clip(link.label, PORT_CHARS),
+            {"class": "pl", "x": CARD_W - 9, "y": port_y + 4, "text-anchor": "end"},
+        )
     svg.close("g")
 
 
-def _link(svg: SvgBuilder, link: Link, port_y: int, end: tuple[int, int], crowded: bool) -> None:
-    """One link in its source's frame: the card is at (0, 0), `end` is where the link arrives."""
-    if link.source == link.target:
-        # a self link loops from its port back down into the card's top, inside the row gap
-        d = f"M{CARD_W} {port_y}C{CARD_W + 40} {port_y} {CARD_W - 10} -40 {CARD_W - 40} 0"
-        label_at = (CARD_W - 4, -8)
-    else:
-        width, rise = end[0] - CARD_W, end[1] - port_y
-        reach = max(40, abs(width) // 2)
-        d = f"M{CARD_W} {port_y}c{reach} 0 {width - reach} {rise} {width} {rise}"
-        # a crowded edge has no room for its labels: those go halfway along their link
-        label_at = (
-            (CARD_W + width // 2, port_y + rise // 2 - 3) if crowded else (CARD_W + 4, port_y - 3)
-        )
+def _path(corners: list[tuple[int, int]]) -> str:
+    """An orthogonal polyline as short path data: M, then relative h and v (small numbers, the
+    same lane offsets again and again: fewer bytes, and gzip finds them)."""
+    (x, y), *rest = corners
+    d = f"M{x} {y}"
+    for nx, ny in rest:
+        d += f"h{nx - x}" if ny == y else f"v{ny - y}"
+        x, y = nx, ny
+    return d
+
+
+def _link(svg: SvgBuilder, link: Link, corners: list[tuple[int, int]]) -> None:
+    """One link, in absolute coordinates; a link to a terminal or nowhere ends at its marker."""
     nested = "[" in link.path
     svg.empty(
         "path",
@@ -321,19 +385,19 @@ def _link(svg: SvgBuilder, link: Link, port_y: int, end: tuple[int, int], crowde
             "data-port": link.port,
             # only a link inside a list (a menu option) needs more than its port to be found
             "data-path": link.path if nested else None,
-            "d": d,
+            "d": _path(corners),
         },
     )
-    svg.element("text", link.label, {"class": "pl", "x": label_at[0], "y": label_at[1]})
     if link.kind == "device":
         return
-    frame = f"translate({end[0]},{end[1] - TERM_H // 2})"
+    end_x, end_y = corners[-1]
+    frame = f"translate({end_x},{end_y - TERM_H // 2})"
     if link.kind == "terminal":
         svg.open("g", {"class": "terminal", "data-terminal": link.target, "transform": frame})
         text = clip(link.target, TERMINAL_CHARS)
     else:
         svg.open("g", {"class": "missing", "data-missing": link.target, "transform": frame})
         text = "missing"
-    svg.trusted(f'<rect width="{TERM_W}" height="{TERM_H}" rx="9"/>')
-    svg.element("text", text, {"x": TERM_W // 2, "y": 13, "text-anchor": "middle"})
+    svg.trusted(f'<rect width="{TERM_W}" height="{TERM_H}" rx="7"/>')
+    svg.element("text", text, {"x": TERM_W // 2, "y": 10, "text-anchor": "middle"})
     svg.close("g")

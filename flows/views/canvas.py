@@ -1,6 +1,8 @@
 """The canvas and its panels, read only: what anyone signed in may see of an account's flow."""
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
@@ -11,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from callable_admin.api import flowreads
 from callable_admin.api.client import gather
 from callable_admin.htmx import page_or_part
 from callable_admin.masking import masked_document
@@ -41,17 +44,49 @@ class AccountFlow:
     findings: list[Finding]
 
 
-def _load(request: HttpRequest, account_id: str, with_account: bool = True) -> AccountFlow:
+# The flows this process parsed last, by (account, user), with the stamp of the kept reads they
+# came from: a click on the canvas neither reads, fetches nor parses the device list again.
+_parsed: OrderedDict[tuple[str, object], tuple[float, Flow, list[Finding], list]] = OrderedDict()
+_parsed_lock = threading.Lock()
+PARSED_KEPT = 4
+
+
+def _load(
+    request: HttpRequest, account_id: str, with_account: bool = True, fresh: bool = False
+) -> AccountFlow:
+    """The account's flow. Pages read it `fresh` (and keep it); the panels that follow clicks on
+    the canvas (inspector, outline, trace) take what was kept, if nothing was written since."""
     api = request.callable
-    reads = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
-             lambda: api.trunks(account_id)]
-    if with_account:
-        reads.insert(0, lambda: api.account(account_id))
-    results = gather(*reads)
-    account = results.pop(0) if with_account else {"id": account_id}
-    devices, ddis, trunks = results
+    key = (account_id, request.user.pk)
+    if not fresh and (stamp := flowreads.kept_stamp(*key)) is not None:
+        with _parsed_lock:
+            parsed = _parsed.get(key)
+        if parsed is not None and parsed[0] == stamp:
+            account = api.account(account_id) if with_account else {"id": account_id}
+            return AccountFlow(account, parsed[3], parsed[1], parsed[2])
+    entry = None if fresh else flowreads.kept(*key)
+    if entry is None:
+        calls = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
+                 lambda: api.trunks(account_id)]
+        if with_account:
+            calls.insert(0, lambda: api.account(account_id))
+        results = gather(*calls)
+        account = results.pop(0) if with_account else {"id": account_id}
+        reads = (results[0], results[1], results[2])
+        stamp = flowreads.remember(*key, reads)
+    else:
+        account = api.account(account_id) if with_account else {"id": account_id}
+        stamp, reads = entry
+    devices, ddis, trunks = reads
     flow = parse(devices, ddis, trunks)
-    return AccountFlow(account, devices, flow, validate(flow))
+    findings = validate(flow)
+    if stamp is not None:
+        with _parsed_lock:
+            _parsed[key] = (stamp, flow, findings, devices)
+            _parsed.move_to_end(key)
+            while len(_parsed) > PARSED_KEPT:
+                _parsed.popitem(last=False)
+    return AccountFlow(account, devices, flow, findings)
 
 
 def _layout(account_id: str, flow: Flow) -> Layout:
@@ -122,7 +157,7 @@ SVG_SLOT = "<!--flow-svg-->"
 
 @require_GET
 def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
-    loaded = _load(request, account_id)
+    loaded = _load(request, account_id, fresh=True)
     flow = loaded.flow
     placed = _layout(account_id, flow)
     svg = render_svg(flow, placed, loaded.findings, title=_title(loaded.account))
@@ -221,7 +256,7 @@ def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
     if not request.is_admin:  # it keeps every value, credentials included
         raise PermissionDenied("The JSON export holds every value, credentials included: it is "
                                "for organisation admins.")
-    loaded = _load(request, account_id, with_account=False)
+    loaded = _load(request, account_id, with_account=False, fresh=True)
     placed = _layout(account_id, loaded.flow)
     body = {
         "account": account_id,
@@ -235,7 +270,7 @@ def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
 
 @require_GET
 def export_svg(request: HttpRequest, account_id: str) -> HttpResponse:
-    loaded = _load(request, account_id)
+    loaded = _load(request, account_id, fresh=True)
     placed = _layout(account_id, loaded.flow)
     svg = render_svg(loaded.flow, placed, loaded.findings, standalone=True,
                      title=_title(loaded.account))

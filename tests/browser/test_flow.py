@@ -1,7 +1,6 @@
 """The flow canvas in Chromium: select, inspect, keyboard, find, trace, outline, a large flow."""
 
 import os
-import re
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in pytest-django
 
@@ -19,12 +18,17 @@ def card(page, device_id: str):
     return page.locator(f'g.device[data-device-id="{device_id}"]')
 
 
-def transform(page) -> str:
-    return page.locator("#viewport").get_attribute("transform") or ""
+def transform(page) -> dict:
+    """The view: a drawing point (x, y) is on screen at (x * k + view.x, y * k + view.y)."""
+    return page.evaluate("flowCanvas.view")
 
 
 def scale(page) -> float:
-    return float(re.search(r"scale\(([\d.]+)\)", transform(page)).group(1))
+    return transform(page)["k"]
+
+
+def settled(page):
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def focused_device(page) -> str | None:
@@ -34,8 +38,10 @@ def focused_device(page) -> str | None:
 def open_flow(page, account_id: str):
     page.goto(f"/accounts/{account_id}/flow/")
     page.locator("g.device").first.wait_for()
-    # flow.js has run once the SVG fills the stage under its own transform
-    page.wait_for_function("document.querySelector('#viewport').hasAttribute('transform')")
+    # flow.js has run once the canvas API is there and the drawing moved under its transform
+    page.wait_for_function(
+        "window.flowCanvas && document.querySelector('#flow-world').style.transform"
+    )
 
 
 def test_select_inspect_and_move_by_keyboard(page, sandbox):
@@ -48,6 +54,10 @@ def test_select_inspect_and_move_by_keyboard(page, sandbox):
     title.wait_for()
     assert title.inner_text() == "Primary GW"
     assert "selected" in card(page, DARREN_GATEWAY).get_attribute("class")
+    # its links, in and out, stand out
+    lit = page.locator("path.link.lit")
+    assert lit.count() == 5
+    assert page.locator(f'path.link.lit[data-to="{DARREN_GATEWAY}"]').count() == 1
     ring_time = page.locator("#inspector dt:text-is('sipGateway.ringTime') + dd")
     assert ring_time.inner_text() == "180"
     assert page.locator("#tab-inspector").get_attribute("aria-selected") == "true"
@@ -71,7 +81,7 @@ def test_select_inspect_and_move_by_keyboard(page, sandbox):
     before = transform(page)
     page.keyboard.press("ArrowLeft")
     moved = transform(page)
-    assert moved != before and scale(page) == float(re.search(r"scale\(([\d.]+)\)", before)[1])
+    assert moved != before and scale(page) == before["k"]
     zoom = scale(page)
     page.keyboard.press("+")
     assert scale(page) > zoom
@@ -88,19 +98,15 @@ def test_a_view_the_person_moved_survives_a_resize(page, sandbox):
     page.keyboard.press("+")
     where = transform(page)
     page.set_viewport_size({"width": 1200, "height": 800})
-    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    settled(page)
     assert transform(page) == where
 
 
 def test_links_are_drawn_under_every_card(page, sandbox):
     signed_in_page(page)
     open_flow(page, DEAN)
-    order = page.evaluate(
-        "Array.from(document.querySelector('#viewport').children, (g) => g.getAttribute('class'))"
-    )
-    last_links = max(i for i, name in enumerate(order) if name == "out")
-    first_card = min(i for i, name in enumerate(order) if name.startswith("device"))
-    assert last_links < first_card
+    layers = page.evaluate("Array.from(document.querySelector('#viewport').children, (g) => g.id)")
+    assert layers == ["links", "cards"]
 
 
 def test_find_trace_and_outline(page, sandbox):
@@ -176,7 +182,8 @@ def test_the_large_flow_opens_and_fits(page, sandbox):
 
     page.click("button[data-zoom=fit]")
     stage = page.locator("#flow-canvas").bounding_box()
-    drawing = page.locator("#viewport").bounding_box()
+    settled(page)
+    drawing = page.locator("svg.canvas").bounding_box()
     assert drawing["width"] <= stage["width"] + 1 and drawing["height"] <= stage["height"] + 1
     assert drawing["x"] >= stage["x"] - 1 and drawing["y"] >= stage["y"] - 1
     screenshot(page, "flow-large-fit")
@@ -190,3 +197,192 @@ def test_the_large_flow_opens_and_fits(page, sandbox):
     assert stage["x"] <= box["x"] and box["x"] + box["width"] <= stage["x"] + stage["width"]
     assert scale(page) >= 0.6
     screenshot(page, "flow-large-found")
+
+
+# Where each link visibly ends: the card found right past its arrowhead, on screen.
+ARRIVALS = """(from) => Array.from(document.querySelectorAll(`path.link[data-from="${CSS.escape(from)}"]`))
+  .filter((link) => !link.classList.contains("dangling") && !/^[A-Z_]+$/.test(link.dataset.to))
+  .map((link) => {
+    const { x, y } = link.getPointAtLength(link.getTotalLength());
+    const view = flowCanvas.view, area = flowCanvas.stage.getBoundingClientRect();
+    const hit = document.elementFromPoint(area.left + (x + 6) * view.k + view.x, area.top + y * view.k + view.y);
+    const card = hit && hit.closest("g.device");
+    return [link.dataset.path || link.dataset.port, link.dataset.to, card && card.dataset.deviceId];
+  })"""
+
+
+def test_deans_menu_options_visibly_reach_three_different_devices(page, sandbox):
+    signed_in_page(page)
+    open_flow(page, DEAN)
+    screenshot(page, "flow-dean-opened")
+    page.evaluate("flowCanvas.fit()")
+    settled(page)
+    menu = page.locator('g.device[aria-label^="IVR menu Main menu"]').get_attribute(
+        "data-device-id"
+    )
+
+    arrivals = page.evaluate(ARRIVALS, menu)
+
+    options = {path: card for path, to, card in arrivals if "options" in path}
+    assert len(options) == 3 and len(set(options.values())) == 3
+    # every link of the menu ends at the card it names, and nowhere else
+    assert all(card == to for _, to, card in arrivals), arrivals
+    screenshot(page, "flow-dean-fit")
+
+
+def test_the_large_flow_opens_readable_on_its_first_start_with_a_minimap(page, sandbox):
+    signed_in_page(page)
+    page.goto("/accounts/?q=Brightline")
+    page.click("a:text('Brightline Logistics')")
+    page.wait_for_url("**/accounts/*/")
+    page.goto(page.url + "flow/")
+    page.wait_for_function("window.flowCanvas")
+    settled(page)
+
+    assert scale(page) >= 0.7
+    stage = page.locator("#flow-canvas").bounding_box()
+    first = page.locator("g.device.t-route-start").first.bounding_box()
+    assert stage["x"] <= first["x"] and first["x"] + first["width"] <= stage["x"] + stage["width"]
+    assert stage["y"] <= first["y"] and first["y"] + first["height"] <= stage["y"] + stage["height"]
+    minimap = page.locator("#flow-minimap")
+    assert minimap.is_visible()
+    screenshot(page, "flow-large-opened")
+
+    # only the cards near the screen lay out their text; one brought into view gets it
+    assert page.locator("g.device.t-route-start").first.locator("text.nm").is_visible()
+    lit = page.evaluate("document.querySelectorAll('g.device.on').length")
+    assert 0 < lit < count_cards(page) / 2
+    far_card = page.evaluate(
+        """() => { const s = flowCanvas.stage.getBoundingClientRect();
+        const g = Array.from(document.querySelectorAll("g.device")).find((g) => {
+          const b = g.getBoundingClientRect(); return b.top > s.bottom + 2 * s.height; });
+        return g.dataset.deviceId; }"""
+    )
+    assert not card(page, far_card).locator("text.nm").is_visible()
+    page.evaluate(f"flowCanvas.centre('{far_card}')")
+    settled(page)
+    assert card(page, far_card).locator("text.nm").is_visible()
+    page.evaluate("flowCanvas.entries()")
+    settled(page)
+
+    # a click on the minimap's far corner takes the view there
+    before = transform(page)
+    minimap.scroll_into_view_if_needed()
+    box = minimap.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 6, box["y"] + box["height"] - 6)
+    settled(page)
+    after = transform(page)
+    assert after["x"] < before["x"] - 500 and after["y"] < before["y"] - 300
+    assert after["k"] == before["k"]
+    screenshot(page, "flow-large-minimap")
+
+    # far out, cards are blocks without text; close in, text again
+    page.click("button[data-zoom=fit]")
+    settled(page)
+    assert "far" in page.locator("#flow-canvas").get_attribute("class")
+    assert not page.locator("g.device text.nm").first.is_visible()
+    screenshot(page, "flow-large-far")
+    page.evaluate("flowCanvas.entries()")
+    settled(page)
+    assert "far" not in page.locator("#flow-canvas").get_attribute("class")
+
+
+def count_cards(page) -> int:
+    return page.locator("g.device").count()
+
+
+def test_the_small_flow_has_no_minimap(page, sandbox):
+    signed_in_page(page)
+    open_flow(page, DARREN)
+    settled(page)
+    assert not page.locator("#flow-minimap").is_visible()
+
+
+def test_tabs_stay_usable_under_a_long_outline_and_find_opens_the_inspector(page, sandbox):
+    signed_in_page(page)
+    page.goto("/accounts/?q=Brightline")
+    page.click("a:text('Brightline Logistics')")
+    page.wait_for_url("**/accounts/*/")
+    page.goto(page.url + "flow/")
+    page.wait_for_function("window.flowCanvas")
+    tabs = page.locator(".side-tabs").bounding_box()
+
+    page.click("#tab-outline")
+    page.locator("#outline .ol-dev").first.wait_for()
+    assert page.locator(".side-tabs").bounding_box()["height"] == tabs["height"]
+    screenshot(page, "flow-large-outline")
+    page.click("#tab-findings")
+    assert page.locator("#tab-findings").get_attribute("aria-selected") == "true"
+
+    page.fill("#flow-search", "Old night service")
+    page.keyboard.press("Enter")
+    found = page.locator("g.device.selected")
+    title = page.locator("#inspector #inspector-title")
+    title.wait_for()
+    assert title.inner_text().startswith("Old night service")
+    assert page.locator("#tab-inspector").get_attribute("aria-selected") == "true"
+    assert found.get_attribute("aria-label").endswith(
+        "Old night service"
+    ) or "Old night service" in (found.get_attribute("aria-label"))
+
+
+def test_the_canvas_api_tells_the_editor_and_lets_it_take_card_drags(page, sandbox):
+    signed_in_page(page)
+    open_flow(page, DARREN)
+    page.evaluate(
+        """() => { window.told = []; document.getElementById("flow").addEventListener(
+        "flow:select", (e) => { window.told.push(e.detail.id); e.preventDefault(); }); }"""
+    )
+    page.evaluate(f"flowCanvas.select('{DARREN_GATEWAY}')")
+    assert page.evaluate("window.told") == [DARREN_GATEWAY]
+    assert page.evaluate(f"flowCanvas.device('{DARREN_GATEWAY}').classList.contains('selected')")
+    # the listener cancelled: no read-only inspector was loaded
+    assert page.locator("#inspector #inspector-title").count() == 0
+
+    view = transform(page)
+    point = page.evaluate(
+        """() => { const a = flowCanvas.stage.getBoundingClientRect(), v = flowCanvas.view;
+        return flowCanvas.toCanvas(a.left + 100 * v.k + v.x, a.top + 50 * v.k + v.y); }"""
+    )
+    assert abs(point["x"] - 100) < 0.01 and abs(point["y"] - 50) < 0.01
+
+    # a drag from a card that the editor takes does not pan
+    page.evaluate(
+        "() => { window.taken = []; flowCanvas.dragHandler = (e, id) => taken.push(id) > 0; }"
+    )
+    box = card(page, DARREN_START).bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 80, steps=4)
+    page.mouse.up()
+    settled(page)
+    assert page.evaluate("window.taken") == [DARREN_START]
+    assert transform(page) == view
+    # without a taker, the same drag pans
+    page.evaluate("flowCanvas.dragHandler = null")
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 80, steps=4)
+    page.mouse.up()
+    settled(page)
+    assert transform(page)["x"] == view["x"] + 100
+
+
+def test_without_javascript_the_whole_drawing_is_there_to_scroll_through(
+    browser, live_server, sandbox
+):
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        signed_in_page(page)
+        page.goto(f"/accounts/{DEAN}/flow/")
+        names = page.locator("g.device text.nm")
+        assert names.count() == 9
+        assert names.first.is_visible()
+        stage = page.locator("#flow-canvas")
+        assert stage.evaluate("(el) => el.scrollWidth > el.clientWidth")
+        screenshot(page, "flow-dean-no-javascript")
+    finally:
+        context.close()

@@ -11,7 +11,6 @@ from flows.model.layout import (
     GRID,
     LAYER_GAP,
     MARGIN,
-    ROW_GAP,
     TERM_DX,
     TERM_H,
     TERM_W,
@@ -153,7 +152,8 @@ def test_each_terminal_link_gets_its_own_marker_right_after_its_card():
     gx, gy = placed.positions["g"]
     for _, x, y in markers:
         assert x == gx + CARD_W + TERM_DX
-        assert gy - TERM_H < y < gy + CARD_H + ROW_GAP
+        # level with its port's row on the card
+        assert gy + CARD_H - TERM_H < y < gy + placed.height_of("g") - TERM_H
     assert len(placed.terminals) == 4 * 301
     assert len({(x, y) for _, x, y in placed.terminals}) == 4 * 301
 
@@ -280,17 +280,17 @@ def test_small_flows_keep_the_shape_they_had():
     # as laid out before bands were packed: one band, where it always was
     dean = layout(parse(dean_devices()))
     assert dean.positions == {
-        "dean-start": (24, 24),
-        "dean-menu": (384, 24),
-        "dean-dispatch": (744, 24),
-        "dean-queue": (1104, 24),
-        "dean-voicemail": (1464, 24),
+        "dean-start": (MARGIN, MARGIN),
+        "dean-menu": (MARGIN + COLUMN, MARGIN),
+        "dean-dispatch": (MARGIN + 2 * COLUMN, MARGIN),
+        "dean-queue": (MARGIN + 3 * COLUMN, MARGIN),
+        "dean-voicemail": (MARGIN + 4 * COLUMN, MARGIN),
     }
-    assert (dean.width, dean.height) == (1824, 120)
+    assert (dean.width, dean.height) == (1972, 280)
     darren = layout(parse(darren_devices()))
     gateway_id, start_id = list(darren.positions)
-    assert darren.positions == {gateway_id: (384, 24), start_id: (24, 24)}
-    assert (darren.width, darren.height) == (744, 138)
+    assert darren.positions == {gateway_id: (MARGIN + COLUMN, MARGIN), start_id: (MARGIN, MARGIN)}
+    assert (darren.width, darren.height) == (844, 280)
 
 
 def test_bands_of_a_large_flow_are_packed_into_a_landscape_grid():

@@ -1,3 +1,4 @@
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -6,7 +7,7 @@ from hypothesis import given, settings
 from flows.model.findings import Finding, validate
 from flows.model.graph import parse
 from flows.model.layout import layout
-from flows.model.svg import SvgBuilder, escape, render, render_device
+from flows.model.svg import SvgBuilder, dom_id, escape, render, render_device, render_fragments
 from tests.flows.builders import (
     DARREN_GATEWAY,
     DARREN_START,
@@ -245,22 +246,20 @@ def test_embedded_output_is_a_canvas_element_styled_by_the_page():
     assert root.find(f"{NS}style") is None
 
 
-def test_each_device_is_followed_by_its_own_links():
+def test_links_are_a_layer_under_the_cards_each_device_s_links_in_a_group_of_their_own():
     _, _, markup = rendered(dean_devices(), dean_ddis(), dean_trunks())
+    root = xml_root(markup)
 
-    sequence = [
-        ("device", el.get("data-device-id"))
-        if "device" in classes(el)
-        else ("link", el.get("data-from"))
-        for el in xml_root(markup).iter()
-        if "device" in classes(el) or "link" in classes(el)
-    ]
-    current = None
-    for kind, device_id in sequence:
-        if kind == "device":
-            current = device_id
-        else:
-            assert device_id == current
+    viewport = root.find(f"{NS}g[@id='viewport']")
+    assert [g.get("id") for g in viewport] == ["links", "cards"]
+    links, cards = list(viewport)
+    assert all("device" in classes(g) for g in cards)
+    for group in links:
+        assert group.get("class") == "out"
+        sources = {path.get("data-from") for path in group.iter(f"{NS}path")}
+        assert len(sources) <= 1
+        if sources:
+            assert group.get("id") == f"links-{sources.pop()}"
 
 
 def test_pinned_positions_are_drawn_where_pinned():
@@ -270,21 +269,47 @@ def test_pinned_positions_are_drawn_where_pinned():
     assert g.get("transform") == "translate(480,960)"
 
 
-def test_a_device_fragment_holds_its_card_and_its_links_only():
+def test_a_device_fragment_holds_its_card_its_links_and_every_link_into_it():
     flow = parse(dean_devices(), dean_ddis(), dean_trunks())
     placed = layout(flow)
+    whole = xml_root(render(flow, placed, validate(flow)))
 
     fragment = render_device(flow, placed, validate(flow), "dean-dispatch")
 
     root = xml_root(f'<svg xmlns="http://www.w3.org/2000/svg">{fragment}</svg>')
     assert [g.get("data-device-id") for g in devices_in(root)] == ["dean-dispatch"]
-    assert [p.get("data-port") for p in links_in(root)] == [
+    callers = {link.source for link in flow.incoming("dean-dispatch")}
+    groups = [g.get("id") for g in root if g.get("class") == "out"]
+    assert groups == ["links-dean-dispatch"] + [
+        f"links-{source}" for source in callers if source != "dean-dispatch"
+    ]
+    # each element is the one the whole canvas has, to be swapped in by its id
+    by_id = {el.get("id"): el for el in whole.iter() if el.get("id")}
+    for element in root:
+        assert ET.tostring(element) == ET.tostring(by_id[element.get("id")])
+    assert [
+        p.get("data-port") for p in links_in(root) if p.get("data-from") == "dean-dispatch"
+    ] == [
         "onComplete",
         "onNoAnswer",
         "onBusy",
         "onFail",
     ]
     assert render_device(flow, placed, [], "no-such-device") == ""
+
+
+def test_fragments_can_be_marked_for_out_of_band_swaps_and_hostile_ids_make_safe_element_ids():
+    flow = parse(hostile_devices())
+    placed = layout(flow)
+
+    fragment = render_fragments(flow, placed, [], [HOSTILE_ID, "evil"], oob=True)
+
+    root = xml_root(f'<svg xmlns="http://www.w3.org/2000/svg">{fragment}</svg>')
+    assert all(element.get("hx-swap-oob") == "true" for element in root)
+    ids = [element.get("id") for element in root]
+    assert len(ids) == len(set(ids)) == 4
+    assert all(re.fullmatch(r"(dev|links)-[A-Za-z0-9_-]+", element_id) for element_id in ids)
+    assert dom_id("a_b") != dom_id("a-b") and dom_id("a b") != dom_id("a_20_b")
 
 
 def test_the_builder_escapes_every_value_and_keeps_integers_as_they_are():

@@ -58,24 +58,28 @@ def devices_of(svg: ET.Element) -> dict[str, ET.Element]:
 
 
 def links_of(svg: ET.Element) -> list[dict]:
-    """Each link's data attributes and the label drawn right after it."""
+    """Each link's data attributes and its label: the slot-th port row of its source's card
+    names the slot-th link of its source's group."""
+    labels = {
+        device_id: [t.text for t in card.iter(f"{SVG}text") if t.get("class") == "pl"]
+        for device_id, card in devices_of(svg).items()
+    }
     found = []
     for group in svg.iter(f"{SVG}g"):
-        children = list(group)
-        for position, child in enumerate(children):
-            if child.tag == f"{SVG}path" and "link" in child.get("class", "").split():
-                label = children[position + 1] if position + 1 < len(children) else None
-                found.append(
-                    {
-                        "from": child.get("data-from"),
-                        "to": child.get("data-to"),
-                        "port": child.get("data-port"),
-                        "path": child.get("data-path"),
-                        "label": label.text
-                        if label is not None and label.tag == f"{SVG}text"
-                        else None,
-                    }
-                )
+        if group.get("class") != "out":
+            continue
+        paths = [p for p in group if p.tag == f"{SVG}path" and "link" in p.get("class", "")]
+        for slot, child in enumerate(paths):
+            names = labels.get(child.get("data-from"), [])
+            found.append(
+                {
+                    "from": child.get("data-from"),
+                    "to": child.get("data-to"),
+                    "port": child.get("data-port"),
+                    "path": child.get("data-path"),
+                    "label": names[slot] if slot < len(names) else None,
+                }
+            )
     return found
 
 
