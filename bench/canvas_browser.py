@@ -223,6 +223,9 @@ def browser_side(page, base: str, account_id: str, shots: str | None) -> dict:
     clicks = [page.evaluate(CLICK, n) for n in range(3)]
     figures["inspector"] = statistics.median(clicks)
     if shots:
+        # the drag above left a card out of place: open the page again for the pictures
+        page.reload(wait_until="commit")
+        page.wait_for_function("window.__painted", timeout=120_000, polling=50)
         page.evaluate("flowCanvas.fit()")
         page.wait_for_timeout(500)
         page.screenshot(path=f"{shots}-fit.png")

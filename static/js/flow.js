@@ -339,7 +339,7 @@
   // Find by name or extension (the cards' accessible names hold both); the inspector follows.
   const search = document.getElementById("flow-search");
   let found = [], foundAt = -1, lastQuery = "";
-  search.form.addEventListener("submit", (e) => {
+  if (search) search.form.addEventListener("submit", (e) => {
     e.preventDefault(); // finding is done here, never by sending the form
     const query = search.value.trim().toLowerCase();
     if (!query) return;

@@ -386,3 +386,25 @@ def test_without_javascript_the_whole_drawing_is_there_to_scroll_through(
         screenshot(page, "flow-dean-no-javascript")
     finally:
         context.close()
+
+
+def test_cards_the_editor_swaps_in_are_taken_up_by_the_canvas(page, sandbox):
+    signed_in_page(page)
+    open_flow(page, DARREN)
+    settled(page)
+    # as an out-of-band swap would: a new element with the same id, somewhere else
+    page.evaluate(
+        f"""() => {{
+        const old = flowCanvas.device('{DARREN_GATEWAY}');
+        const fresh = old.cloneNode(true);
+        fresh.classList.remove('on', 'selected');
+        fresh.setAttribute('transform', 'translate(120,420)');
+        old.replaceWith(fresh);
+        flowCanvas.refresh(['{DARREN_GATEWAY}']);
+        }}"""
+    )
+    moved = card(page, DARREN_GATEWAY)
+    assert "on" in moved.get_attribute("class")  # near the screen: its text is laid out
+    assert moved.locator("text.nm").is_visible()
+    page.evaluate(f"flowCanvas.select('{DARREN_GATEWAY}', {{inspect: false}})")
+    assert "selected" in moved.get_attribute("class")
