@@ -5,11 +5,12 @@ device that is missing or half set up, and how a draft is rebased on a newer ups
 The Callable API has no transaction: a publish is a series of device writes, any of which can fail,
 while colleagues may change the same flow. So:
 
-- creates come first, downstream devices before the devices that link to them; a link to a new
-  device not created yet is sent as `HANGUP` and written once that device exists ("held back");
+- creates come first, each with its links to other new devices sent as `HANGUP` ("held back"):
+  the new ids are learnt at once (from the 201s, or one listing), then the held-back links written;
 - then updates of existing devices (and creation of new starts), downstream first, so a start,
   which is where calls enter, is switched last;
-- then removals, devices that link to others before the devices they link to.
+- then removals, devices that link to others before the devices they link to (a loop of removed
+  devices is cut first).
 
 Every write sends the whole device: fields and types nobody here understands go back byte for byte.
 `rebase` takes upstream changes into a draft: devices the draft did not touch follow the upstream,
@@ -27,8 +28,6 @@ from flows.model.graph import Flow, parse
 
 HANGUP = "HANGUP"
 CREATE, UPDATE, DELETE = "create", "update", "delete"
-# the steps of a publish, in order
-STEPS = ("create", "link", "update", "link", "remove")
 
 Path = tuple[str, ...]
 
@@ -155,7 +154,7 @@ class Call:
     """One write of a publish. `document` names new devices by their draft ids; the publisher puts
     the upstream ids in once it has learnt them."""
 
-    step: str  # create | link | update | remove
+    step: str  # create | link | update | unlink | remove
     method: str  # POST | PUT | DELETE
     device_id: str  # the draft's id of the device
     document: dict | None = None
@@ -244,7 +243,9 @@ def plan(base: list, devices: dict[str, dict]) -> Plan:
 
     def write(step: str, device_id: str, held_back: list[str]) -> None:
         method = "POST" if kinds[device_id] == CREATE else "PUT"
-        document, places = replace_ids(devices[device_id], {d: HANGUP for d in creating - made})
+        # while creating, every link to a new device waits: their ids are learnt all at once after
+        waiting = creating if step == "create" else creating - made
+        document, places = replace_ids(devices[device_id], dict.fromkeys(waiting, HANGUP))
         if method == "POST":
             made.add(device_id)
         calls.append(Call(step, method, device_id, document, tuple(dotted(p) for p in places)))
@@ -261,7 +262,7 @@ def plan(base: list, devices: dict[str, dict]) -> Plan:
                 calls.append(Call("link", "PUT", device_id, devices[device_id]))
         return later
 
-    # 1. new devices that are not starts, downstream first; links to new devices not yet made held
+    # 1. new devices that are not starts, downstream first, links to new devices held back
     held: list[str] = []
     for device_id in sorted(
         (d for d in creating if not is_start(d)), key=lambda d: order.get(d, len(order))
@@ -275,10 +276,18 @@ def plan(base: list, devices: dict[str, dict]) -> Plan:
     for device_id in sorted(switching, key=lambda d: (is_start(d), order.get(d, len(order)))):
         write("update", device_id, held)
     links(held)
-    # 3. removals: a device before the devices it links to
-    removing = [d for d, action in kinds.items() if action == DELETE]
-    old_order = {d: n for n, d in enumerate(downstream_first(parse(list(by_id(base).values()))))}
-    for device_id in sorted(removing, key=lambda d: -old_order.get(d, 0)):
+    # 3. removals: a device before the devices it links to; in a loop of removed devices, the
+    #    links to ones removed earlier are cut first (the upstream refuses to remove a linked device)
+    old = by_id(base)
+    old_order = {d: n for n, d in enumerate(downstream_first(parse(list(old.values()))))}
+    removing = sorted(
+        (d for d, action in kinds.items() if action == DELETE), key=lambda d: -old_order.get(d, 0)
+    )
+    for n, device_id in enumerate(removing):
+        document, places = replace_ids(old[device_id], dict.fromkeys(removing[:n], HANGUP))
+        if places:
+            calls.append(Call("unlink", "PUT", device_id, document, tuple(map(dotted, places))))
+    for device_id in removing:
         calls.append(Call("remove", "DELETE", device_id))
     return Plan(changes, calls)
 

@@ -75,11 +75,12 @@ def test_new_devices_come_first_downstream_first_and_a_start_is_switched_last():
     _edit(state, "dean-dispatch", {**state.devices["dean-dispatch"], "name": "Dispatch"})
     calls = plan(state.base, state.devices).calls
     order = [(c.method, c.device_id) for c in calls]
-    assert order[:2] == [("POST", "new-g"), ("POST", "new-m")]
+    assert order[:3] == [("POST", "new-g"), ("POST", "new-m"), ("PUT", "new-m")]
+    assert calls[1].held == ("ivrMenu.options.0.connectTo",) and calls[2].step == "link"
     assert order[-1] == ("PUT", "dean-start")
-    assert ("PUT", "dean-dispatch") in order[2:-1]
-    # nothing held back: the gateway existed when the menu was created
-    assert all(not c.held for c in calls)
+    assert ("PUT", "dean-dispatch") in order[3:-1]
+    # the start names the new menu itself: it exists by then
+    assert not calls[-1].held
 
 
 def test_a_link_between_new_devices_in_a_loop_is_held_back_then_written():
@@ -87,7 +88,7 @@ def test_a_link_between_new_devices_in_a_loop_is_held_back_then_written():
     _edit(state, "new-a", menu("new-a", [(1, "new-b")], name="A", onTimeout="HANGUP"))
     _edit(state, "new-b", menu("new-b", [(1, "new-a")], name="B", onTimeout="HANGUP"))
     calls = plan(state.base, state.devices).calls
-    assert [c.method for c in calls] == ["POST", "POST", "PUT"]
+    assert [c.method for c in calls] == ["POST", "POST", "PUT", "PUT"]
     first = calls[0]
     assert first.held and HANGUP in str(first.document)
     assert calls[2].step == "link" and calls[2].device_id == first.device_id
@@ -206,3 +207,36 @@ def test_an_export_over_the_upstream_keeps_known_ids_and_makes_others_new():
     ids = list(wanted)
     assert ids[0] == "dean-start" and ids[1].startswith("new-") and ids[2].startswith("new-")
     assert wanted[ids[2]]["startRoute"]["connectTo"] == ids[1]
+
+
+def test_a_loop_of_removed_devices_is_cut_before_the_removals():
+    state = _draft()
+    _edit(state, "dean-start", start("dean-start", [DEAN_DDI], "HANGUP", name="Dean's line"))
+    _edit(
+        state,
+        "dean-dispatch",
+        {
+            **state.devices["dean-dispatch"],
+            "sipGateway": {
+                **state.devices["dean-dispatch"]["sipGateway"],
+                "onNoAnswer": "HANGUP",
+                "onBusy": "HANGUP",
+            },
+        },
+    )
+    for device_id in ("dean-menu", "dean-queue", "dean-voicemail"):
+        _edit(state, device_id, None)
+    state2 = _draft([menu("a", [(1, "b")], name="A"), menu("b", [(1, "a")], name="B")])
+    _edit(state2, "a", None)
+    _edit(state2, "b", None)
+    calls = plan(state2.base, state2.devices).calls
+    assert [(c.step, c.method) for c in calls] == [
+        ("unlink", "PUT"),
+        ("remove", "DELETE"),
+        ("remove", "DELETE"),
+    ]
+    first_removed = calls[1].device_id
+    assert calls[0].device_id != first_removed
+    assert calls[0].held == ("ivrMenu.options.0.connectTo",)
+    removed = [c.device_id for c in plan(state.base, state.devices).calls if c.method == "DELETE"]
+    assert removed == ["dean-menu", "dean-queue", "dean-voicemail"]
