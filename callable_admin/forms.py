@@ -12,6 +12,25 @@ from callable_admin.api.errors import (
     UpstreamRejected,
     UpstreamTimeout,
 )
+from callable_admin.text import has_bidi_controls
+
+BIDI_REFUSED = (
+    "Remove the invisible direction controls (right-to-left override and the like): they can "
+    "make text read differently from what it is."
+)
+
+
+def refuse_bidi_controls(form: forms.Form, *, keep_stored: bool = True) -> None:
+    """A field error on every text typed with a bidi embedding, override or isolate in it. With
+    `keep_stored`, a stored value sent back as it was shown (the upstream's, not typed here)
+    passes."""
+    for name, value in list(form.cleaned_data.items()):
+        if not isinstance(value, str) or not has_bidi_controls(value):
+            continue
+        field = form.fields.get(name)
+        if keep_stored and field and value == str(form.get_initial_for_field(field, name)):
+            continue
+        form.add_error(name, BIDI_REFUSED)
 
 
 def save_or_explain(

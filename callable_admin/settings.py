@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "callable_admin.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "callable_admin.headers.PageHeadersMiddleware",
     "callable_admin.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -98,6 +99,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # upstream values: |isolated, |masked_url, |masked_as in every template
+            "builtins": ["callable_admin.templatetags.shown"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 
 from callable_admin.accounts.conflicts import ABSENT
 from callable_admin.accounts.countries import COUNTRIES_BY_CODE, COUNTRY_NAMES
+from callable_admin.forms import refuse_bidi_controls
+from callable_admin.masking import masked
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 POSTAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,10}[A-Za-z0-9]")
@@ -118,6 +120,11 @@ class UpstreamObjectForm(forms.Form):
             values[name] = value
         return values
 
+    def clean(self):
+        cleaned = super().clean()
+        refuse_bidi_controls(self)
+        return cleaned
+
     def changed_fields(self) -> set[str]:
         return set(self.changed_data) - {"original"}
 
@@ -134,7 +141,7 @@ class UpstreamObjectForm(forms.Form):
     def readable(self) -> list[tuple[str, str]]:
         """(label, value) of each field as stored, for those who may look but not change."""
         return [
-            (self.fields[name].label, self.display(name, self.initial.get(name)))
+            (self.fields[name].label, self.display(name, masked(name, self.initial.get(name))))
             for name in self.api_field_names()
         ]
 

@@ -31,8 +31,9 @@ from callable_admin.api.errors import (
     UpstreamNotFound,
     UpstreamRejected,
 )
-from callable_admin.audit.record import audited, redact
+from callable_admin.audit.record import audited
 from callable_admin.forms import save_or_explain
+from callable_admin.masking import masked
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
 from flows.model import graph, routes
 from flows.model.findings import validate
@@ -98,7 +99,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "account": account,
         "tab": "overview",
         "details": [
-            (name, _shown(redact(name, value)))
+            (name, _shown(masked(name, value)))
             for name, value in account.items()
             if name not in ("id", "name", "mbn", "domain")
         ],
@@ -306,7 +307,7 @@ def _other_fields(document: dict, form_class: type[UpstreamObjectForm]) -> list[
     """Fields the form does not edit: shown, and sent back exactly as they are."""
     shown = set(form_class.api_field_names()) | {"id"}
     return [
-        (name, _shown(redact(name, value))) for name, value in document.items() if name not in shown
+        (name, _shown(masked(name, value))) for name, value in document.items() if name not in shown
     ]
 
 

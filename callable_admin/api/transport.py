@@ -28,6 +28,7 @@ from callable_admin.api.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from callable_admin.text import valid_text
 
 log = logging.getLogger("callable_admin.api")
 
@@ -181,7 +182,7 @@ def _answer(response: requests.Response) -> Answer:
         body = None
         if status != 204 and response.content.strip():
             try:
-                body = response.json()
+                body = _json(response)
             except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond reason
                 raise UpstreamUnavailable(
                     "The Callable API answered with something that is not JSON."
@@ -210,13 +211,24 @@ def _answer(response: requests.Response) -> Answer:
 
 
 _TAGS = re.compile(r"<[^>]+>")
+# a \uD800-\uDFFF escape: the only way JSON text can hold a lone surrogate
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _json(response: requests.Response) -> object:
+    """The body as JSON, every string valid text: a lone surrogate (valid JSON, no character)
+    becomes U+FFFD here, once, so that no page, export or log line fails to encode it."""
+    body = response.json()
+    if _SURROGATE_ESCAPE.search(response.content):
+        body = valid_text(body)  # the rare answer: the scan above costs a fraction of parsing
+    return body
 
 
 def _explain(response: requests.Response) -> tuple[str, dict[str, list[str]]]:
     """The upstream's own message and per-field errors, whatever shape its error body has."""
     fallback = f"The Callable API answered {response.status_code} {response.reason or ''}".strip()
     try:
-        body = response.json()
+        body = _json(response)
     except (ValueError, RecursionError):
         text = " ".join(_TAGS.sub(" ", response.text or "").split())
         return (text[:300] or fallback), {}

@@ -1,58 +1,11 @@
 """Recording writes: `with audited(request, ...) as entry:` around the upstream call records the
 outcome whatever happens, and lets the error rise for its handler."""
 
-import re
 from contextlib import contextmanager
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from callable_admin.api.errors import UpstreamError, UpstreamRejected
 from callable_admin.audit.models import AuditEntry
-
-SECRET_FIELDS = {"password", "token", "access_token", "refresh_token", "secret", "authToken"}
-# Any field whose name says it holds a credential, however an upstream spells it.
-SECRET_NAME = re.compile(
-    r"pass(word|wd|phrase)?$|secret|token|api_?key|credential|"
-    r"authorization|private_?key|signature|^sig$|^key$",
-    re.IGNORECASE,
-)
-MASK = "•••"
-
-
-def is_secret(name: object) -> bool:
-    return isinstance(name, str) and (name in SECRET_FIELDS or bool(SECRET_NAME.search(name)))
-
-
-def _redact_url(value: str) -> str:
-    """A URL without the password in it or the values of credential-like query parameters."""
-    if "://" not in value:
-        return value
-    try:
-        parts = urlsplit(value)
-        password = parts.password
-    except ValueError:
-        return value
-    netloc = parts.netloc
-    if password is not None:
-        netloc = f"{parts.username}:{MASK}@" + netloc.rsplit("@", 1)[1]
-    pieces = parts.query.split("&") if parts.query else []
-    query = "&".join(
-        f"{piece.split('=', 1)[0]}={MASK}" if is_secret(unquote(piece.split("=", 1)[0])) else piece
-        for piece in pieces
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def redact(name: object, value: object) -> object:
-    """`value` of field `name` with every credential in it masked, however deeply nested."""
-    if is_secret(name) and value not in (None, ""):
-        return MASK
-    if isinstance(value, str):
-        return _redact_url(value)
-    if isinstance(value, dict):
-        return {key: redact(key, item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact(name, item) for item in value]
-    return value
+from callable_admin.masking import masked
 
 
 def changed_fields(before: dict | None, after: dict | None) -> dict:
@@ -62,8 +15,8 @@ def changed_fields(before: dict | None, after: dict | None) -> dict:
     for name in sorted(set(before) | set(after)):
         if before.get(name) != after.get(name):
             changes[name] = {
-                "before": redact(name, before.get(name)),
-                "after": redact(name, after.get(name)),
+                "before": masked(name, before.get(name)),
+                "after": masked(name, after.get(name)),
             }
     return changes
 

@@ -18,6 +18,7 @@ from callable_admin.calls.verbs import (
     Target,
     join,
 )
+from callable_admin.forms import refuse_bidi_controls
 
 E164 = RegexValidator(
     r"^\+[1-9][0-9]{5,14}\Z", "Enter an E.164 number: +, country code, number (e.g. +441234567890)."
@@ -280,6 +281,7 @@ class CallForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        refuse_bidi_controls(self, keep_stored=False)  # everything here is typed
         self._check_target("target", self.draft.target)
         seen: set[str] = set()
         for row, (key, value) in enumerate(self.draft.tags):

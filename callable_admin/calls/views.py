@@ -33,13 +33,15 @@ from callable_admin.calls.verbs import (
     upstream_paths,
 )
 from callable_admin.forms import save_or_explain
+from callable_admin.masking import masked_document
 from callable_admin.signin.roles import voice_required
 
 TAG_ACTIONS = ("add-tag", "remove-tag")
 
 
 def _pretty(document: object) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    """A call body or answer as a person reads it: indented, credentials (a tag's apiKey) masked."""
+    return json.dumps(masked_document(document), indent=2, ensure_ascii=False)
 
 
 def _preview(draft: Draft) -> dict:

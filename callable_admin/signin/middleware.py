@@ -18,14 +18,22 @@ TOUCHED_KEY = "callable_touched"
 TOUCH_EVERY = 60  # seconds
 
 
+def _page_of(current_url: str) -> str:
+    """The path and query of the page an HTMX request came from; "/" if the header is not a URL
+    (a client sends what it likes: `http://[::1` must not become a 500)."""
+    try:
+        parts = urlsplit(current_url)
+    except ValueError:
+        return "/"
+    return (parts.path + (f"?{parts.query}" if parts.query else "")) or "/"
+
+
 def sign_in_redirect(request, message: str | None = None) -> HttpResponse:
     """To /login/?next=<where they were>; an HTMX request gets HX-Redirect instead of a sign-in
     page inside a panel."""
     if request.htmx:
         # For a fragment request, "where they were" is the page, not the fragment's URL.
-        current = request.headers.get("HX-Current-URL", "")
-        parts = urlsplit(current)
-        where = (parts.path + (f"?{parts.query}" if parts.query else "")) or "/"
+        where = _page_of(request.headers.get("HX-Current-URL", ""))
     else:
         where = request.get_full_path() if request.method == "GET" else request.path
     if message:

@@ -64,8 +64,9 @@ ARROWHEAD = (
     'markerHeight="7" orient="auto"><path d="M0 0L10 5L0 10z"/></marker></defs>'
 )
 
-# characters XML 1.0 cannot carry, and lone surrogates UTF-8 cannot encode
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# characters XML 1.0 cannot carry, lone surrogates UTF-8 cannot encode, and bidi embeddings,
+# overrides and isolates that would make `evil/\u202egnp.exe` read as `evil/exe.png`
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 NAME_CHARS = 26
 ESSENTIAL_CHARS = 30
@@ -74,7 +75,7 @@ TERMINAL_CHARS = 10
 PORT_LABELS_AT_PORT = 5
 
 
-_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 
 def escape(value: object) -> str:

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from callable_admin.api.client import gather
 from callable_admin.htmx import page_or_part
+from callable_admin.masking import masked_document
 from flows.model.devicetypes import looks, stylesheet
 from flows.model.findings import Finding, validate
 from flows.model.graph import SIP_GATEWAY, Flow, parse, port_label, type_label
@@ -103,11 +105,15 @@ def _trace_context(flow: Flow, ddi_id: str, outcome: str, picks: dict[str, str])
         "trace_end": END_WORDS[result.end],
         "trace_end_name": _device_name(flow, result.end_device) if result.end == "loop"
         else result.end_target,
-        "trace_devices": " ".join(device_id for device_id, _ in result.steps),
-        "trace_links": " ".join(f"{link.source}|{link.path}" for link in result.links),
+        # JSON, not joined text: an upstream id may hold spaces or "|"
+        "trace_devices": json.dumps([device_id for device_id, _ in result.steps]),
+        "trace_links": json.dumps([[link.source, link.path] for link in result.links]),
         "two_starts": len(result.starts) > 1,
     }
 
+
+# a device id in ?id= longer than this names no device (the check an id in a path gets)
+MAX_DEVICE_ID = 200
 
 # Where the canvas's SVG goes in the rendered page. At 1,000 devices the SVG is over a megabyte:
 # spliced in once, as bytes, it is not copied through every level of the template (~15 ms).
@@ -183,7 +189,11 @@ def _fields(value: object, path: str = "") -> list[tuple[str, str]]:
 
 
 @require_GET
-def inspector(request: HttpRequest, account_id: str, device_id: str) -> HttpResponse:
+def inspector(request: HttpRequest, account_id: str, device_id: str | None = None) -> HttpResponse:
+    if device_id is None:
+        device_id = request.GET.get("id", "")
+        if not device_id or len(device_id) > MAX_DEVICE_ID:
+            raise Http404("This flow has no such device.")
     loaded = _load(request, account_id, with_account=not request.htmx)
     flow = loaded.flow
     device = flow.devices.get(device_id)
@@ -195,19 +205,22 @@ def inspector(request: HttpRequest, account_id: str, device_id: str) -> HttpResp
         "device": device,
         "type": type_label(device.type),
         "known": device.known,
-        "fields": _fields(device.raw),
+        "fields": _fields(masked_document(device.raw)),
         "outgoing": [(link, link.label or port_label(link.port), _device_name(flow, link.target))
                      for link in flow.outgoing(device_id)],
         "incoming": [(link, link.label or port_label(link.port), _device_name(flow, link.source))
                      for link in flow.incoming(device_id)],
         "findings": [f for f in loaded.findings if f.device_id == device_id],
-        "raw": json.dumps(device.raw, indent=2, ensure_ascii=False),
+        "raw": json.dumps(masked_document(device.raw), indent=2, ensure_ascii=False),
     }
     return page_or_part(request, "flows/inspector.html", "flows/_inspector.html", context)
 
 
 @require_GET
 def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
+    if not request.is_admin:  # it keeps every value, credentials included
+        raise PermissionDenied("The JSON export holds every value, credentials included: it is "
+                               "for organisation admins.")
     loaded = _load(request, account_id, with_account=False)
     placed = _layout(account_id, loaded.flow)
     body = {

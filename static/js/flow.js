@@ -172,7 +172,8 @@
   // Find by name or extension (the cards' accessible names hold both).
   const search = document.getElementById("flow-search");
   let found = [], foundAt = -1, lastQuery = "";
-  search.form.addEventListener("submit", () => {
+  search.form.addEventListener("submit", (e) => {
+    e.preventDefault(); // finding is done here, never by sending the form
     const query = search.value.trim().toLowerCase();
     if (!query) return;
     if (query !== lastQuery) {
@@ -202,9 +203,9 @@
     const result = document.querySelector("#trace-result .trace-result");
     svg.classList.toggle("tracing", !!result);
     if (!result) return;
-    result.dataset.devices.split(" ").filter(Boolean).forEach((id) => { const node = device(id); if (node) node.classList.add("on-path"); });
-    result.dataset.links.split(" ").filter(Boolean).forEach((entry) => {
-      const [from, path] = entry.split("|");
+    // JSON lists: device ids may hold spaces, "|" or anything else an upstream allows
+    JSON.parse(result.dataset.devices).forEach((id) => { const node = device(id); if (node) node.classList.add("on-path"); });
+    JSON.parse(result.dataset.links).forEach(([from, path]) => {
       const port = path.slice(path.lastIndexOf(".") + 1);
       svg.querySelectorAll(`path.link[data-from="${CSS.escape(from)}"]`).forEach((link) => {
         const own = link.getAttribute("data-path");

@@ -1,6 +1,7 @@
 """The flow canvas over HTTP: the Django test client against the real sandbox (and, for device
 lists the sandbox refuses to store, a tiny upstream of our own)."""
 
+import html
 import json
 import re
 import threading
@@ -417,7 +418,8 @@ def trace(client, account_id: str, **query) -> str:
 def traced(fragment: str) -> tuple[list[str], list[str]]:
     match = re.search(r'class="trace-result" data-devices="([^"]*)" data-links="([^"]*)"', fragment)
     assert match, "no trace result"
-    return match.group(1).split(), match.group(2).split()
+    devices, links = (json.loads(html.unescape(group)) for group in match.groups())
+    return devices, [f"{source}|{path}" for source, path in links]
 
 
 def test_a_busy_call_to_darrens_number_ends_at_hangup_by_the_busy_port(demo_client):
