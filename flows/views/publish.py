@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from callable_admin.api.client import gather
 from callable_admin.audit.models import AuditEntry
+from callable_admin.masking import masked
 from callable_admin.signin.roles import admin_required
 from flows import drafts
 from flows.drafts import DraftChanged, OpenDraft
@@ -69,6 +70,11 @@ def _names(draft_context: dict, *device_lists) -> dict[str, str]:
     return names
 
 
+def shown(key: tuple, value: object, names: dict[str, str]) -> str:
+    """A field's value as a person reads it: credentials masked, ids as names."""
+    return words(masked(key[-1] if key else "", value), names)
+
+
 def words(value: object, names: dict[str, str]) -> str:
     if value is None:
         return "—"
@@ -87,7 +93,8 @@ def _review_context(account_id: str, draft: OpenDraft, the_plan: Plan) -> dict:
             "change": change,
             "name": names.get(change.device_id, change.device_id),
             "fields": [
-                (f.name, words(f.before, names), words(f.after, names)) for f in change.fields
+                (f.name, shown(f.path, f.before, names), shown(f.path, f.after, names))
+                for f in change.fields
             ],
         }
         for change in the_plan.changes
@@ -236,10 +243,10 @@ def publish_view(request: HttpRequest, account_id: str) -> HttpResponse:
 
 def _conflict_page(request, account_id, draft: OpenDraft, conflicts, status=409) -> HttpResponse:
     names = _names(draft.context, draft.state.base, draft.state.devices.values())
-    shown = []
+    items = []
     for conflict in conflicts:
         triple = conflict.triple
-        shown.append(
+        items.append(
             {
                 "conflict": conflict,
                 "name": triple.name,
@@ -248,9 +255,9 @@ def _conflict_page(request, account_id, draft: OpenDraft, conflicts, status=409)
                     (
                         index,
                         row,
-                        words(row.base, names),
-                        words(row.theirs, names),
-                        words(row.mine, names),
+                        shown(row.key, row.base, names),
+                        shown(row.key, row.theirs, names),
+                        shown(row.key, row.mine, names),
                     )
                     for index, row in enumerate(conflict.rows)
                 ],
@@ -262,7 +269,7 @@ def _conflict_page(request, account_id, draft: OpenDraft, conflicts, status=409)
         {
             "account": draft.context.get("account") or {"id": account_id},
             "tab": "flow",
-            "conflicts": shown,
+            "conflicts": items,
             "edit_url": _edit_url(account_id),
         },
         status=status,
@@ -454,7 +461,8 @@ def revision_view(request: HttpRequest, account_id: str, number: int) -> HttpRes
                 "change": c,
                 "name": names.get(c.device_id, c.device_id),
                 "fields": [
-                    (f.name, words(f.before, names), words(f.after, names)) for f in c.fields
+                    (f.name, shown(f.path, f.before, names), shown(f.path, f.after, names))
+                    for f in c.fields
                 ],
             }
             for c in changes

@@ -569,3 +569,15 @@ def test_support_gets_403_on_every_publish_url_and_nothing_is_written(support_cl
     assert answers == [403] * len(answers)
     assert sandbox.api_requests() == []
     assert not Draft.objects.exists()
+
+
+def test_the_review_masks_credentials_and_isolates_upstream_text(demo_client, sandbox):
+    draft = start_draft(sandbox)
+    eta = by_name(draft.state.devices.values())["Driver ETA lookup"]
+    hook = {**eta["flowHook"], "authToken": "s3cret-token", "note": "\u202eevil"}
+    edit(draft, eta["id"], {**eta, "flowHook": hook})
+
+    page = demo_client.get(f"/accounts/{DEAN}/flow/edit/review/").content.decode()
+
+    assert "s3cret-token" not in page and "•••" in page
+    assert "\u202e" not in page and "<bdi>" in page
