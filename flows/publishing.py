@@ -22,6 +22,7 @@ from callable_admin.api.errors import (
     UpstreamNotFound,
     UpstreamUnavailable,
 )
+from callable_admin.audit.models import AuditEntry
 from callable_admin.audit.record import audited
 from flows import drafts
 from flows.drafts import DraftChanged, OpenDraft
@@ -224,6 +225,7 @@ class Publisher:
         self.unknown: dict[str, dict] = {}  # draft id -> document created, id not yet known
         self.before_ids: set[str] = set()
         self.refused_removal: int | None = None
+        self.create_entries: dict[str, AuditEntry] = {}
 
     def run(self) -> Outcome:
         upstream = self.api.flow_devices(self.account_id)
@@ -239,7 +241,7 @@ class Publisher:
         self.revision.before = upstream
         self.revision.steps = [
             {
-                "step": c.step,
+                "step": "create" if c.method == "POST" else c.step,
                 "method": c.method,
                 "device": c.device_id,
                 "name": names.get(c.device_id, c.device_id),
@@ -301,6 +303,7 @@ class Publisher:
             ) as entry:
                 created = self.api.create_device(self.account_id, body, find=False)
                 entry.object_id = created.id or ""
+            self.create_entries[call.device_id] = entry
             if created.id:
                 del self.unknown[call.device_id]
                 self.ids[call.device_id] = created.id
@@ -343,6 +346,11 @@ class Publisher:
         ]
         for draft_id, upstream_id in match_created(self.unknown, fresh).items():
             self.ids[draft_id] = upstream_id
+            if draft_id in self.create_entries:
+                # the audit entry of the create learns the id it could not say then
+                AuditEntry.objects.filter(pk=self.create_entries[draft_id].pk).update(
+                    object_id=upstream_id
+                )
             self.written[upstream_id] = {"id": upstream_id, **self.unknown.pop(draft_id)}
 
     def _progress(self) -> None:

@@ -50,16 +50,20 @@ def same(one: dict | None, other: dict | None) -> bool:
 # Field by field
 
 
-def flatten(device: dict | None, prefix: Path = ()) -> dict[Path, object]:
-    """Leaves of a device by path (dicts opened, lists and empty dicts kept whole): the fields a
-    person changes. Paths are tuples, so a key holding a dot stays one key."""
+def flatten(device: dict | None, prefix: Path = (), lists: bool = False) -> dict[Path, object]:
+    """Leaves of a device by path (dicts opened; lists too with `lists`, else kept whole like empty
+    dicts): the fields a person changes. Paths are tuples, so a key holding a dot stays one key."""
     if device is None:
         return {}
     leaves: dict[Path, object] = {}
-    for key, value in device.items():
-        path = (*prefix, key)
-        if isinstance(value, dict) and value:
-            leaves.update(flatten(value, path))
+    items = enumerate(device) if isinstance(device, list) else device.items()
+    for key, value in items:
+        path = (*prefix, str(key))
+        if (isinstance(value, dict) or (lists and isinstance(value, list))) and value:
+            if lists and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                leaves[path] = value  # a list of ids or words reads best whole
+            else:
+                leaves.update(flatten(value, path, lists))
         else:
             leaves[path] = value
     return leaves
@@ -95,8 +99,9 @@ _MISSING = object()
 
 
 def field_changes(before: dict | None, after: dict | None) -> list[FieldChange]:
-    """Leaves that differ, in the order of `after` then the ones only `before` had."""
-    old, new = flatten(before), flatten(after)
+    """Leaves that differ (list items one by one), in the order of `after` then the ones only
+    `before` had."""
+    old, new = flatten(before, lists=True), flatten(after, lists=True)
     found = []
     for path in [*new, *(p for p in old if p not in new)]:
         if path == ("id",):
@@ -334,7 +339,7 @@ class Triple:
 
     @property
     def name(self) -> str:
-        for device in (self.mine, self.theirs, self.base):
+        for device in (self.base, self.theirs, self.mine):
             if device and device.get("name"):
                 return str(device["name"])
         return self.device_id

@@ -118,6 +118,7 @@ def _review_context(account_id: str, draft: OpenDraft, the_plan: Plan) -> dict:
                 "path": path,
                 "name": names.get(call.device_id, call.device_id),
                 "held": call.held,
+                "what": "create" if call.method == "POST" else call.step,
             }
         )
     findings = draft.findings()

@@ -204,6 +204,8 @@ def test_publish_makes_the_upstream_what_the_draft_says_and_ends_the_draft(
     # every call is in the audit log, grouped by the publish's request
     entries = AuditEntry.objects.filter(request_id=revision.request_id, object_kind="device")
     assert entries.count() == len(revision.steps) and revision.request_id
+    # creates whose 201 named nothing get their id once a listing tells it
+    assert all(entry.object_id for entry in entries)
 
 
 def test_the_calls_go_creates_links_updates_start_last_then_removals(demo_client, sandbox):
