@@ -21,6 +21,7 @@ urlpatterns += [
     path("edit/review/", publishing.review, name="review"),
     path("edit/publish/", publishing.publish_view, name="publish"),
     path("edit/resolve/", publishing.resolve, name="resolve"),
+    path("edit/progress/", publishing.progress, name="progress"),
     path("edit/import/", publishing.import_view, name="import"),
     path("edit/export.json", publishing.export_draft, name="export_draft"),
     path("revisions/", publishing.revisions, name="revisions"),

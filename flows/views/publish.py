@@ -242,6 +242,15 @@ def publish_view(request: HttpRequest, account_id: str) -> HttpResponse:
     return redirect("flows:revision", account_id, outcome.revision.pk)
 
 
+@require_GET
+@admin_required
+def progress(request: HttpRequest, account_id: str) -> HttpResponse:
+    """The publish running on this account, call by call (polled by the page waiting for it)."""
+    revision = Revision.objects.filter(account_id=account_id, status=Revision.RUNNING).first()
+    done = sum(1 for step in revision.steps if step["status"] != "pending") if revision else 0
+    return render(request, "flows/_publish_progress.html", {"revision": revision, "done": done})
+
+
 def _conflict_page(request, account_id, draft: OpenDraft, conflicts, status=409) -> HttpResponse:
     names = _names(draft.context, draft.state.base, draft.state.devices.values())
     items = []

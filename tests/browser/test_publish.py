@@ -5,6 +5,8 @@ import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in pytest-django
 
+import re  # noqa: E402
+
 import pytest  # noqa: E402
 
 from tests.browser.conftest import screenshot, signed_in_page  # noqa: E402
@@ -45,8 +47,22 @@ def test_edit_review_publish_see_it_live_then_restore_the_previous_revision(page
     checkbox = page.locator("input[name=confirm]")
     if checkbox.count():
         checkbox.check()
+    # slow writes: the page waiting for the publish shows each call as it is made
+    sandbox.faults(method=WRITES, latency_ms=500)
+    progress = []
+
+    def watch(route):
+        answer = route.fetch()
+        progress.append(answer.text())
+        route.fulfill(response=answer)
+
+    page.route("**/edit/progress/", watch)
     page.get_by_role("button", name="Publish 8 changes").click()
     page.wait_for_url("**/revisions/*/")
+    # what the waiting page was shown: calls applied one after another, before the answer came
+    made = [int(m) for text in progress for m in re.findall(r"(\d) of 8 calls made", text)]
+    assert made == sorted(made) and any(0 < n < 8 for n in made), progress
+    sandbox.clear_faults()
     assert "Published" in page.locator(".flash").inner_text()
     assert page.locator(".publish-steps .badge.ok").count() == 8
     screenshot(page, "publish-revision")

@@ -561,6 +561,7 @@ def test_support_gets_403_on_every_publish_url_and_nothing_is_written(support_cl
         support_client.get(f"{base}/edit/review/").status_code,
         support_client.post(f"{base}/edit/publish/", {"confirm": "1"}).status_code,
         support_client.post(f"{base}/edit/resolve/").status_code,
+        support_client.get(f"{base}/edit/progress/").status_code,
         support_client.post(f"{base}/edit/import/", {"file": upload}).status_code,
         support_client.get(f"{base}/edit/export.json").status_code,
         support_client.get(f"{base}/revisions/").status_code,
@@ -583,3 +584,29 @@ def test_the_review_masks_credentials_and_isolates_upstream_text(demo_client, sa
 
     assert "s3cret-token" not in page and "•••" in page
     assert "\u202e" not in page and "<bdi>" in page
+
+
+def test_progress_shows_the_running_publish_call_by_call(demo_client, sandbox):
+    steps = [
+        {
+            "step": "create",
+            "method": "POST",
+            "device": "new-1",
+            "name": "Night menu",
+            "status": "applied",
+            "message": "",
+        },
+        {
+            "step": "update",
+            "method": "PUT",
+            "device": "x",
+            "name": "Main menu",
+            "status": "pending",
+            "message": "",
+        },
+    ]
+    Revision.objects.create(account_id=DEAN, username="colleague", steps=steps)
+
+    page = demo_client.get(f"/accounts/{DEAN}/flow/edit/progress/").content.decode()
+
+    assert "1 of 2 calls made" in page and "(by colleague)" in page and "Night menu" in page
