@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 
 import pytest
 
@@ -610,3 +611,41 @@ def test_progress_shows_the_running_publish_call_by_call(demo_client, sandbox):
     page = demo_client.get(f"/accounts/{DEAN}/flow/edit/progress/").content.decode()
 
     assert "1 of 2 calls made" in page and "(by colleague)" in page and "Night menu" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_publishing_at_once_write_the_draft_once(client, sandbox):
+    from django.test import Client
+
+    from tests.conftest import sign_in
+
+    sign_in(client, "demo")
+    known = {d["id"] for d in upstream(sandbox)}
+    draft = start_draft(sandbox)
+    dean_rework(draft)
+    wanted = canonical(list(draft.state.devices.values()), known)
+    sandbox.clear_log()
+    sandbox.faults(method=WRITES, latency_ms=150)  # the publishes overlap
+    barrier = threading.Barrier(2)
+    statuses, errors = [], []
+
+    def tab():
+        try:
+            browser_tab = Client()
+            browser_tab.cookies = client.cookies
+            barrier.wait()
+            statuses.append(publish(browser_tab).status_code)
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tab) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    # one publishes; the other is told someone is publishing this flow now
+    assert sorted(statuses) == [302, 409]
+    assert [m for m, _ in writes(sandbox)].count("POST") == 3
+    assert canonical(upstream(sandbox), known) == wanted
