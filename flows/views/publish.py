@@ -193,7 +193,7 @@ def publish_view(request: HttpRequest, account_id: str) -> HttpResponse:
             problem="Tick “publish despite the warnings” to publish with them.",
         )
     try:
-        outcome = publish(request, draft)
+        outcome = publish(request, draft, source=draft.context.get("source") or "draft")
     except PublishBusy as exc:
         return _review_page(
             request,
@@ -341,6 +341,8 @@ def _restore_into_draft(request, account_id: str, devices: list, layout_hint: di
             placed = hint or (40 + 240 * (index % 6), 40 + 160 * (index // 6))
             change.positions[device_id] = (None, (int(placed[0]), int(placed[1])))
     state.commit(change)
+    # the revision this publish will leave says where its devices came from
+    draft.row.context = {**draft.row.context, "source": label}
     drafts.save(draft)
     return draft
 

@@ -432,6 +432,13 @@ def test_removing_a_trunk_that_gateways_use_links_to_the_editor_with_them_select
     page = response.content.decode()
     assert f"/accounts/{DARREN}/flow/edit/?select={DARREN_GATEWAY}" in page
 
+    refused = demo_client.post(f"/accounts/{DARREN}/trunks/{DARREN_TRUNK}/delete/")
+
+    assert refused.status_code == 409  # the upstream refuses: the gateway uses the trunk
+    page = refused.content.decode()
+    assert "Primary GW" in page
+    assert f"/accounts/{DARREN}/flow/edit/?select={DARREN_GATEWAY}" in page
+
 
 # Revisions, restore, import, export
 
@@ -460,6 +467,8 @@ def test_a_revision_shows_who_when_the_canvas_and_restores_into_a_reviewable_dra
     review = demo_client.get(restored["Location"]).content.decode()
     assert "Night menu" in review and "Closed message" in review
     assert publish(demo_client).status_code == 302
+    restore = Revision.objects.filter(account_id=DEAN).first()
+    assert restore.source == f"Restore revision {revision.pk} (before)"
     # the removed device comes back with a new id; every other id and link is as it was
     known = {d["id"] for d in original} - {by_name(original)["Closed message"]["id"]}
     assert canonical(upstream(sandbox), known) == canonical(original, known)
