@@ -1,20 +1,26 @@
 """50 concurrent users browsing for 60 s with 20 ms of upstream latency: errors and latency.
 
     .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--workers 2] [--threads 8]
-        [--latency-ms 20] [--cache-url redis://127.0.0.1:6379/9] [--think-ms 0] [--requests N]
+        [--latency-ms 20] [--cache-url URL] [--edit-share 0.2] [--think-ms 0] [--requests N]
 
 Budget (design.md): 50 concurrent users browsing for 60 s: no error, p99 under 500 ms with
 20 ms upstream latency.
 
 Starts a sandbox with the latency injected on every API call and the dashboard under gunicorn
-(`--workers`, `--threads`; the cache on Redis by default so the workers share locks and sign-in
-throttling, `--cache-url ''` for local memory), each its own process on a free loopback port with
+(`--workers`, `--threads`; the dashboard's default cache unless `--cache-url` names one), each its own process on a free loopback port with
 temporary data. Then `--users` client threads each sign in once through the sign-in form (`demo`
 and `support` alternately) and browse until `--seconds` are up, each with its own keep-alive
 `requests.Session`. A visit: sometimes the organisation page, the account list searched for the
 account's name, its overview, then one to three of trunks, hooks and the flow canvas, and on the
 canvas one to three inspector fragments (`HX-Request: true`), on an account picked at random.
 With `--think-ms 0` (default) a user sends the next request as soon as the last one answered.
+
+Edits (`--edit-share`, default 0.2: the share of visits that end with one): each `demo` user
+owns one field of one account's address (several users share an account, never a field), and
+saves a new value of it through the address form, the way a person would (GET the form, POST it).
+At the end every owned field must hold the last value its owner was told was saved: a field
+holding anything else is a lost edit. A conflict page (409) for a field nobody else edits is an
+error too.
 
 Every request's status and latency (sent to body read) is recorded. An error is any status
 outside 2xx/3xx, any exception (timeout, refused connection), and a redirect to the sign-in page
@@ -25,6 +31,7 @@ output says how much CPU each took during the run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -38,6 +45,7 @@ from urllib.parse import urlencode
 import requests
 from overhead import (
     PASSWORD,
+    ROOT,
     Stack,
     cpu_seconds,
     machine_busy_seconds,
@@ -46,7 +54,11 @@ from overhead import (
     server_timing,
 )
 
+sys.path.insert(0, str(ROOT))
+from tests.accounts.pages import form_fields  # noqa: E402  (reads a form as a browser would)
+
 BUDGET_P99_MS = 500.0
+ADDRESS_FIELDS = ("line1", "line2", "level1", "level2")
 USERS = ("demo", "support")
 PAGE_ORDER = (
     "organisation",
@@ -56,6 +68,8 @@ PAGE_ORDER = (
     "hooks",
     "flow canvas",
     "inspector (htmx)",
+    "address",
+    "address save",
 )
 
 
@@ -75,7 +89,57 @@ def discover(sandbox_url: str) -> list[dict]:
                 f"{sandbox_url}/api/v1/account/{account['id']}/device", timeout=30
             ).json()
             account["devices"] = [device["id"] for device in devices]
+            address = api.get(f"{sandbox_url}/api/v1/account/{account['id']}/address", timeout=30)
+            account["editable"] = bool(address.content and address.json().get("line1"))
     return accounts
+
+
+def edit_slots(accounts: list[dict]) -> list[tuple[str, str]]:
+    """(account id, address field) pairs, one per editing user, fields of an account together."""
+    return [(a["id"], name) for a in accounts if a["editable"] for name in ADDRESS_FIELDS]
+
+
+def edit(stack, session, slot, value: str, records: list) -> bool:
+    """Save `value` into the slot's field through the address form; True if told it was saved."""
+    account_id, name = slot
+    url = f"{stack.url}/accounts/{account_id}/address/"
+    sent = time.perf_counter()
+    try:
+        page = session.get(url, allow_redirects=False, timeout=30)
+        took = (time.perf_counter() - sent) * 1000
+        records.append(("address", page.status_code, took, server_timing(page).get("total")))
+        if page.status_code != 200:
+            return False
+        fields = form_fields(page)
+        fields[name] = value
+        fields["csrfmiddlewaretoken"] = session.cookies.get("csrftoken", "")
+        sent = time.perf_counter()
+        answer = session.post(url, data=fields, allow_redirects=False, timeout=30)
+    except requests.RequestException as exc:
+        records.append(("address save", type(exc).__name__, 0.0, None))
+        return False
+    elapsed = (time.perf_counter() - sent) * 1000
+    saved = answer.status_code == 302 and not answer.headers["Location"].startswith("/login")
+    status = answer.status_code if saved or answer.status_code != 302 else "302 to sign-in"
+    records.append(("address save", status, elapsed, server_timing(answer).get("total")))
+    return saved
+
+
+def lost_edits(sandbox_url: str, saved: dict) -> list[str]:
+    """Owned fields not holding the value last reported saved."""
+    lost = []
+    with requests.Session() as api:
+        answer = api.post(
+            sandbox_url + "/api/v1/oauth/authorize",
+            data={"username": "demo", "password": PASSWORD},
+            timeout=30,
+        )
+        api.headers["Authorization"] = "Bearer " + answer.json()["access_token"]
+        for (account_id, name), value in saved.items():
+            now = api.get(f"{sandbox_url}/api/v1/account/{account_id}/address", timeout=30)
+            if now.json().get(name) != value:
+                lost.append(f"{account_id} {name}: {now.json().get(name)!r}, saved {value!r}")
+    return lost
 
 
 def visit(rng: random.Random, accounts: list[dict]):
@@ -108,10 +172,21 @@ def browse(
     max_requests: int,
     think: float,
     records: list,
+    slot: tuple[str, str] | None = None,
+    edit_share: float = 0.0,
+    saved: dict | None = None,
 ) -> None:
-    """Requests pages until the deadline or `max_requests`; appends (page, status, ms, server ms)."""
+    """Requests pages until the deadline or `max_requests`; appends (page, status, ms, server ms).
+    A user with a `slot` ends `edit_share` of its visits saving a new value into it (`saved`
+    keeps the last value it was told was saved)."""
     rng = random.Random(seed)
+    edits = 0
     while len(records) < max_requests:
+        if slot and rng.random() < edit_share and time.monotonic() < deadline:
+            edits += 1
+            value = f"load {seed} edit {edits}"
+            if edit(stack, session, slot, value, records):
+                saved[slot] = value
         for page, path, headers in visit(rng, accounts):
             if time.monotonic() >= deadline or len(records) >= max_requests:
                 return
@@ -162,15 +237,16 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads (default 8)")
     parser.add_argument("--latency-ms", type=float, default=20, help="upstream latency")
     parser.add_argument(
-        "--cache-url",
-        default="redis://127.0.0.1:6379/9",
-        help="dashboard CACHE_URL; '' for local memory (default Redis db 9)",
+        "--cache-url", default="", help="dashboard CACHE_URL (default: the shipped default)"
     )
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between requests")
     parser.add_argument(
         "--requests", type=int, default=100_000, help="at most this many requests per user"
     )
     parser.add_argument("--seed", type=int, default=1, help="seeds each user's random visits")
+    parser.add_argument(
+        "--edit-share", type=float, default=0.2, help="share of visits that save an edit"
+    )
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="extra dashboard env"
     )
@@ -190,8 +266,8 @@ def main() -> int:
     print(
         f"bench/load.py: {users} users for {seconds:.0f} s, upstream latency {args.latency_ms:g} ms, "
         f"think time {args.think_ms:g} ms, gunicorn --workers {args.workers} "
-        f"--threads {args.threads}, cache {args.cache_url or 'local memory'}"
-        + (f", env {extra_env}" if extra_env else "")
+        f"--threads {args.threads}, cache {args.cache_url or 'the default'}, "
+        f"edits on {args.edit_share:.0%} of visits" + (f", env {extra_env}" if extra_env else "")
     )
     print(
         f"Same machine: {os.cpu_count()} CPUs shared by the {users} client threads, the dashboard "
@@ -224,6 +300,12 @@ def main() -> int:
         )
 
         records: list[list] = [[] for _ in sessions]
+        slots = iter(edit_slots(accounts))
+        owned = [
+            next(slots, None) if names[number] == "demo" else None
+            for number in range(len(sessions))
+        ]
+        saved: dict = {}
         cpu_before = _cpu(stack)
         began = time.perf_counter()
         deadline = time.monotonic() + seconds
@@ -235,6 +317,9 @@ def main() -> int:
                     "max_requests": args.requests,
                     "think": args.think_ms / 1000,
                     "records": records[number],
+                    "slot": owned[number],
+                    "edit_share": args.edit_share,
+                    "saved": saved,
                 },
                 daemon=True,
             )
@@ -249,6 +334,7 @@ def main() -> int:
         stuck = sum(thread.is_alive() for thread in threads)
         for session in sessions:
             session.close()
+        lost = lost_edits(stack.sandbox_url, saved)
         log_problems = [
             line
             for line in (stack.dir / "gunicorn.log").read_text().splitlines()
@@ -273,6 +359,12 @@ def main() -> int:
         + (f" by status: {dict(errors.most_common())}" if errors else "")
         + (f"; sign-in failures: {len(sign_in_errors)}" if sign_in_errors else "")
         + (f"; client threads still running at the end: {stuck}" if stuck else "")
+    )
+    edits = [record for record in results if record[0] == "address save"]
+    print(
+        f"Edits: {len(edits)} saves by {sum(1 for slot in owned if slot)} users, "
+        f"{len(saved)} fields saved at least once, lost {len(lost)}"
+        + (f": {lost[:5]}" if lost else "")
     )
     statuses = Counter(str(record[1]) for record in results)
     print(f"Statuses: {dict(statuses.most_common())}")
@@ -316,12 +408,15 @@ def main() -> int:
         print(line(page, by_page.get(page, [])))
 
     p99 = percentile(latencies, 0.99) if latencies else float("inf")
-    passed = error_count == 0 and p99 < BUDGET_P99_MS and bool(results)
+    passed = error_count == 0 and not lost and p99 < BUDGET_P99_MS and bool(results)
     print(
         f"\nBudget: no error and p99 < {BUDGET_P99_MS:.0f} ms with {args.latency_ms:g} ms "
         f"upstream latency: {'PASS' if passed else 'FAIL'} "
-        f"(errors {error_count}, p99 {p99:.0f} ms = {p99 / BUDGET_P99_MS:.2f}x the budget)"
+        f"(errors {error_count}, lost edits {len(lost)}, p99 {p99:.0f} ms = "
+        f"{p99 / BUDGET_P99_MS:.2f}x the budget)"
     )
+    summary = {"requests": len(results), "errors": error_count, "edits": len(edits)}
+    print("RESULT " + json.dumps({**summary, "lost_edits": len(lost)}))
     return 0 if passed else 1
 
 

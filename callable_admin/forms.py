@@ -1,7 +1,9 @@
 """The one place a form's save meets the upstream's answer: a refusal goes onto the form by the
-field it names (or atop it), a failure says nothing was saved, and the input is always kept."""
+field it names (or atop it), a failure says nothing was saved, and the input is always kept.
+Saves of one object run one at a time across every process (`callable_admin.locks`)."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django import forms
 
@@ -10,8 +12,10 @@ from callable_admin.api.errors import (
     UpstreamForbidden,
     UpstreamNotFound,
     UpstreamRejected,
+    UpstreamThrottled,
     UpstreamTimeout,
 )
+from callable_admin.locks import LockBusy, held
 from callable_admin.text import has_bidi_controls
 
 BIDI_REFUSED = (
@@ -34,13 +38,26 @@ def refuse_bidi_controls(form: forms.Form, *, keep_stored: bool = True) -> None:
 
 
 def save_or_explain(
-    form: forms.Form, save: Callable[[], object], field_names: dict[str, str] | None = None
+    form: forms.Form,
+    save: Callable[[], object],
+    field_names: dict[str, str] | None = None,
+    *,
+    lock: str | None = None,
 ) -> tuple[bool, int, object]:
-    """Run `save`; on an upstream error, put the explanation on `form` and give the status to
-    answer with. `field_names` maps upstream field paths to form fields where they differ.
+    """Run `save` (holding the lock named `lock`, if given: use one name per upstream object);
+    on an upstream error, put the explanation on `form` and give the status to answer with.
+    `field_names` maps upstream field paths to form fields where they differ.
     Returns (saved, status, what save returned)."""
     try:
-        return True, 200, save()
+        with held(lock) if lock else nullcontext():
+            return True, 200, save()
+    except LockBusy:
+        form.add_error(
+            None,
+            "Someone else is saving this right now and it is taking long, so nothing was "
+            "saved. Your input is kept: try again in a moment.",
+        )
+        return False, 503, None
     except UpstreamRejected as exc:
         placed = False
         for name, texts in exc.field_errors.items():
@@ -59,6 +76,13 @@ def save_or_explain(
             "saved; your input is kept, so you can try again.",
         )
         return False, 504, None
+    except UpstreamThrottled:
+        form.add_error(
+            None,
+            "The Callable API asked us to slow down, so nothing was saved. Your input is "
+            "kept: try again in a moment.",
+        )
+        return False, 429, None
     except (UpstreamForbidden, UpstreamNotFound) as exc:
         form.add_error(None, f"{exc.title}: {exc.message}")
         return False, exc.status, None
@@ -70,4 +94,4 @@ def save_or_explain(
             "The Callable API did not answer, so nothing was saved. Your input "
             "is kept: try again in a moment.",
         )
-        return False, 503 if exc.upstream_status == 503 else 502, None
+        return False, 503 if 503 in (exc.status, exc.upstream_status) else 502, None

@@ -6,11 +6,14 @@ import re
 import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from callable_admin.api import deadline
 from callable_admin.api.errors import InvalidId, SessionExpired, UpstreamError
 from callable_admin.api.transport import CallLog, current_calls
 from callable_admin.errors import error_response
+from callable_admin.locks import LockBusy
 
 log = logging.getLogger("callable_admin.request")
 
@@ -25,8 +28,9 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (a proxy's X-Request-ID if sane), logs it with every upstream
-    call, and reports upstream time and call count in Server-Timing."""
+    """Gives each request an id (a proxy's X-Request-ID if sane) and one deadline for all its
+    upstream calls, logs one line per request, and reports upstream time and call count in
+    Server-Timing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,11 +44,21 @@ class RequestIdMiddleware:
         calls_token = current_calls.set(calls)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            with deadline.within(settings.CALLABLE_API_DEADLINE):
+                response = self.get_response(request)
+            total_ms = (time.perf_counter() - started) * 1000
+            log.info(
+                "%s %s %s %.0fms (upstream: %d calls, %.0fms)",
+                request.method,
+                request.path,
+                response.status_code,
+                total_ms,
+                len(calls.calls),
+                calls.total_ms,
+            )
         finally:
             current_calls.reset(calls_token)
             request_id.reset(id_token)
-        total_ms = (time.perf_counter() - started) * 1000
         response["X-Request-ID"] = rid
         response["Server-Timing"] = (
             f'upstream;dur={calls.total_ms:.1f};desc="{len(calls.calls)} calls", '
@@ -64,12 +78,9 @@ class UpstreamErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, SessionExpired):
-            from django.contrib.auth import logout
+            from callable_admin.signin.middleware import end_session
 
-            from callable_admin.signin.middleware import sign_in_redirect
-
-            logout(request)
-            return sign_in_redirect(request, "Your session has ended. Please sign in again.")
+            return end_session(request, "Your session has ended. Please sign in again.")
         if isinstance(exception, InvalidId):
             return error_response(
                 request, 404, "No such page", "That address does not name anything here."
@@ -90,6 +101,15 @@ class UpstreamErrorMiddleware:
                 exception.title,
                 exception.message,
                 retry=status >= 500 or status == 429,
+            )
+        if isinstance(exception, LockBusy):
+            return error_response(
+                request,
+                503,
+                "Someone else is saving this",
+                "Another save of the same thing is taking long, so nothing was done. Try again "
+                "in a moment.",
+                retry=True,
             )
         if isinstance(exception, PermissionDenied):
             return error_response(

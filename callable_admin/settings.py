@@ -27,7 +27,24 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    # A key invented per container would sign everyone out at each restart and differ between
+    # replicas: production must be given one. The demo and the tests opt in to a local key.
+    if not (DEBUG or env.bool("LOCAL_SECRET_KEY", default=False)):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment (or in .env) to a long "
+            "random string that every process and container shares, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`. "
+            "For a local demo only, LOCAL_SECRET_KEY=1 keeps a random key in var/secret_key."
+        )
+    SECRET_KEY = _local_secret_key()
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Fernet keys for the tokens kept in the database: the first encrypts, all decrypt (rotation).
+# Empty: keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+TOKEN_KEYS = env.list("TOKEN_KEYS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 HTTPS_ONLY = env.bool("HTTPS_ONLY", default=not DEBUG)
@@ -36,7 +53,8 @@ CALLABLE_API_URL = env("CALLABLE_API_URL", default="http://127.0.0.1:8100").rstr
 CALLABLE_API_TIMEOUT = env.float("CALLABLE_API_TIMEOUT", default=10.0)
 CALLABLE_API_CONNECT_TIMEOUT = env.float("CALLABLE_API_CONNECT_TIMEOUT", default=3.0)
 CALLABLE_API_POOL_SIZE = env.int("CALLABLE_API_POOL_SIZE", default=16)
-CALLABLE_API_FANOUT = env.int("CALLABLE_API_FANOUT", default=16)  # threads for parallel reads
+# One budget per page for all its upstream calls: each call gets only what is left of it.
+CALLABLE_API_DEADLINE = env.float("CALLABLE_API_DEADLINE", default=10.0)
 CALLABLE_API_USER_AGENT = f"callable-admin/{__version__}"
 
 # Role names as the upstream's JWT spells them; an organisation with other names maps them here.
@@ -45,8 +63,13 @@ ROLE_VOICE = env("ROLE_VOICE", default="VoiceChannel")
 
 # Refresh an access token this many seconds before it expires.
 TOKEN_REFRESH_MARGIN = env.int("TOKEN_REFRESH_MARGIN", default=30)
+# Failed sign-ins: per (username, address) and per address over a short window; per username
+# a higher count over a longer one, which only refuses addresses that have failed before.
 SIGNIN_MAX_FAILURES = env.int("SIGNIN_MAX_FAILURES", default=5)
+SIGNIN_MAX_ADDRESS_FAILURES = env.int("SIGNIN_MAX_ADDRESS_FAILURES", default=20)
 SIGNIN_FAILURE_WINDOW = env.int("SIGNIN_FAILURE_WINDOW", default=15 * 60)
+SIGNIN_MAX_USER_FAILURES = env.int("SIGNIN_MAX_USER_FAILURES", default=50)
+SIGNIN_USER_FAILURE_WINDOW = env.int("SIGNIN_USER_FAILURE_WINDOW", default=60 * 60)
 
 # Shown under the sign-in form; the demo sets it to its users. Empty in production.
 SIGNIN_HINT = env("SIGNIN_HINT", default="")
@@ -67,6 +90,7 @@ INSTALLED_APPS = [
     "callable_admin.accounts",
     "callable_admin.audit",
     "callable_admin.calls",
+    "callable_admin.locks",
     "flows",
 ]
 
@@ -131,7 +155,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://callable-admin")}
+# The default is a table in the database, so every process shares it (sign-in throttling counts);
+# `migrate` creates it (see callable_admin/signin/apps.py).
+CACHES = {
+    "default": env.cache_url_config(env("CACHE_URL", default="") or "dbcache://callable_admin_cache")
+}
+if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    # Culling deletes a third of the entries when full: make that rare, or counts would vanish.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 100_000)
 if env("PYTEST_XDIST_WORKER", default="") and "redis" in CACHES["default"]["BACKEND"].lower():
     # Tests only: each parallel test worker gets its own Redis database to flush.
     _worker = int(env("PYTEST_XDIST_WORKER").removeprefix("gw") or 0)
@@ -196,5 +227,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # One line per request comes from RequestIdMiddleware; a 4xx (a form error) is not a warning.
+    "loggers": {"django.server": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
 }

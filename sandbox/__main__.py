@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="empty",
         help="what a 201 carries (default: empty body, as the provider's page shows)",
     )
+    parser.add_argument(
+        "--no-refresh-rotation",
+        dest="rotate_refresh",
+        action="store_false",
+        help="a refresh answers with a new access token only; the refresh token stays valid",
+    )
     parser.add_argument("--latency-ms", type=float, default=0, help="delay every API request")
     parser.add_argument("--jitter-ms", type=float, default=0, help="plus up to this much at random")
     parser.add_argument(
@@ -54,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         access_ttl=args.access_ttl,
         refresh_ttl=args.refresh_ttl,
         created=args.created,
+        rotate_refresh=args.rotate_refresh,
         latency_ms=args.latency_ms,
         jitter_ms=args.jitter_ms,
         fail_rate=args.fail_rate,

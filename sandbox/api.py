@@ -208,6 +208,7 @@ class App:
         access_ttl: int = 3600,
         refresh_ttl: int = 36000,
         created: str = "empty",
+        rotate_refresh: bool = True,
         faults: dict | None = None,
         clock: Callable[[], float] = time.time,
         stopping: threading.Event | None = None,
@@ -221,7 +222,12 @@ class App:
         self.tokens = Tokens(store, clock)
         self.faults = Faults(faults)
         errors = self._config_errors(
-            {"access_ttl": access_ttl, "refresh_ttl": refresh_ttl, "created": created}
+            {
+                "access_ttl": access_ttl,
+                "refresh_ttl": refresh_ttl,
+                "created": created,
+                "rotate_refresh": rotate_refresh,
+            }
         )
         if errors:
             raise ValueError("; ".join(f"{e['field']} {e['message']}" for e in errors))
@@ -229,6 +235,7 @@ class App:
             "access_ttl": access_ttl,
             "refresh_ttl": refresh_ttl,
             "created": created,
+            "rotate_refresh": rotate_refresh,
         }
         self.config = dict(self._initial_config)
         self._log: deque[dict] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -378,7 +385,8 @@ class App:
             if not refresh_token:
                 raise ApiError(400, "token must not be blank", error="invalid_request")
             try:
-                user_id = self.tokens.redeem(refresh_token)
+                # A rotating upstream uses a refresh token up; one that does not keeps it alive.
+                user_id = self.tokens.redeem(refresh_token, use_up=self.config["rotate_refresh"])
             except TokenRejected as exc:
                 raise ApiError(401, str(exc), error="invalid_grant") from exc
             found = self.store.find("user", "id", user_id)
@@ -396,7 +404,12 @@ class App:
         organisation_id, user = found
         call.user = user["username"]
         issued = self.tokens.issue(
-            user, organisation_id, self.config["access_ttl"], self.config["refresh_ttl"]
+            user,
+            organisation_id,
+            self.config["access_ttl"],
+            self.config["refresh_ttl"],
+            # Without rotation, a refresh answers with an access token only.
+            with_refresh=call.grant == "password" or self.config["rotate_refresh"],
         )
         return json_response(200, issued, {"Cache-Control": "no-store"})
 
@@ -591,7 +604,7 @@ class App:
                 "faults": "GET | POST {latency_ms, jitter_ms, fail_next, fail_rate, fail_status, "
                 "hang_next, hang_seconds, drop_next, non_json_next, pass_next, method, path} | DELETE",
                 "requests": "GET | DELETE: the API requests received, oldest first",
-                "config": "GET | POST {access_ttl, refresh_ttl, created: empty|body|location}",
+                "config": "GET | POST {access_ttl, refresh_ttl, created: empty|body|location, rotate_refresh}",
                 "revoke": "POST {access: bool, refresh: bool}",
                 "reset": "POST: seeded data back; faults, log, config and calls cleared",
                 "accounts": "POST {name, devices}: an account with a synthetic flow",
@@ -634,6 +647,9 @@ class App:
                     errors.append(
                         {"field": name, "message": f"must be seconds between 1 and {MAX_TTL}"}
                     )
+            elif name == "rotate_refresh":
+                if not isinstance(value, bool):
+                    errors.append({"field": name, "message": "must be true or false"})
             elif name == "created":
                 if value not in CREATED_MODES:
                     errors.append(

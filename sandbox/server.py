@@ -239,6 +239,7 @@ def start(
     access_ttl: int | None = None,
     refresh_ttl: int | None = None,
     created: str = "empty",
+    rotate_refresh: bool = True,
     latency_ms: float = 0,
     jitter_ms: float = 0,
     fail_rate: float = 0.0,
@@ -270,6 +271,7 @@ def start(
             access_ttl=_ttl(access_ttl, "SANDBOX_ACCESS_TTL", DEFAULT_ACCESS_TTL),
             refresh_ttl=_ttl(refresh_ttl, "SANDBOX_REFRESH_TTL", DEFAULT_REFRESH_TTL),
             created=created,
+            rotate_refresh=rotate_refresh,
             faults=faults,
             clock=clock,
         )

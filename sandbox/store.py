@@ -218,6 +218,10 @@ class Store:
                 self._run("DELETE FROM refresh_tokens WHERE digest=?", (digest,))
             return (row[0], row[1]) if row else None
 
+    def peek_refresh(self, digest: str) -> tuple[str, float] | None:
+        row = self._one("SELECT user_id, expires FROM refresh_tokens WHERE digest=?", (digest,))
+        return (row[0], row[1]) if row else None
+
     def clear_refresh(self, before: float | None = None) -> None:
         if before is None:
             self._run("DELETE FROM refresh_tokens")

@@ -62,7 +62,15 @@ class Tokens:
         # Signature checks are the costliest part of a GET; a token's claims never change.
         self._verified: dict[str, tuple[Principal, float, object]] = {}
 
-    def issue(self, user: dict, organisation_id: str, access_ttl: int, refresh_ttl: int) -> dict:
+    def issue(
+        self,
+        user: dict,
+        organisation_id: str,
+        access_ttl: int,
+        refresh_ttl: int,
+        *,
+        with_refresh: bool = True,
+    ) -> dict:
         now = self._clock()
         issued_at = int(now)
         claims = {
@@ -79,15 +87,12 @@ class Tokens:
             "epoch": self._epoch,
         }
         access_token = jwt.encode(claims, self._key, algorithm="HS256")
-        refresh_token = secrets.token_urlsafe(32)
-        self._store.add_refresh(_digest(refresh_token), user["id"], now + refresh_ttl)
-        return {
-            "access_token": access_token,
-            "expires_in": access_ttl,
-            "refresh_token": refresh_token,
-            "refresh_expires_in": refresh_ttl,
-            "token_type": "Bearer",
-        }
+        answer = {"access_token": access_token, "expires_in": access_ttl, "token_type": "Bearer"}
+        if with_refresh:
+            refresh_token = secrets.token_urlsafe(32)
+            self._store.add_refresh(_digest(refresh_token), user["id"], now + refresh_ttl)
+            answer.update(refresh_token=refresh_token, refresh_expires_in=refresh_ttl)
+        return answer
 
     def verify(self, access_token: str) -> Principal:
         checked = self._verified.get(access_token)
@@ -132,9 +137,11 @@ class Tokens:
         except (KeyError, TypeError, ValueError) as exc:
             raise TokenRejected("Invalid access token") from exc
 
-    def redeem(self, refresh_token: str) -> str:
-        """The user id a refresh token was issued to; the token is used up either way."""
-        found = self._store.take_refresh(_digest(refresh_token))
+    def redeem(self, refresh_token: str, *, use_up: bool = True) -> str:
+        """The user id a refresh token was issued to; with `use_up`, the token is used up either
+        way (rotation); without, it stays valid until it expires."""
+        digest = _digest(refresh_token)
+        found = self._store.take_refresh(digest) if use_up else self._store.peek_refresh(digest)
         if found is None:
             raise TokenRejected("Refresh token is not valid")
         user_id, expires = found

@@ -5,3 +5,4 @@ import os
 
 os.environ.setdefault("HTTPS_ONLY", "0")
 os.environ.setdefault("MANIFEST_STATIC", "0")
+os.environ.setdefault("LOCAL_SECRET_KEY", "1")  # production refuses to start without SECRET_KEY

@@ -68,7 +68,11 @@ def test_sign_in_never_redirects_off_site(client, sandbox, target):
     assert response["Location"] == "/"
 
 
-def test_five_failures_for_a_username_throttle_further_tries(client, sandbox):
+def _from(client, address, username, password):
+    return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_five_failures_for_a_username_throttle_further_tries_from_that_address(client, sandbox):
     for _ in range(5):
         assert sign_in(client, "demo", "nope").status_code == 401
     sandbox.clear_log()
@@ -78,10 +82,75 @@ def test_five_failures_for_a_username_throttle_further_tries(client, sandbox):
     assert sandbox.requests("/oauth/authorize") == []  # refused before asking the upstream
 
 
-def test_five_failures_from_an_address_throttle_other_usernames_too(client, sandbox):
-    for n in range(5):
+def test_failures_from_one_address_never_lock_the_user_out_from_another(client, sandbox):
+    for _ in range(12):
+        _from(client, "203.0.113.7", "demo", "nope")
+    assert _from(client, "203.0.113.7", "demo", "1234").status_code == 429
+    assert _from(client, "198.51.100.9", "demo", "1234").status_code == 302
+
+
+def test_many_addresses_failing_for_a_user_meet_its_slower_limit_but_a_clean_address_does_not(
+    client, sandbox, settings
+):
+    settings.SIGNIN_MAX_USER_FAILURES = 9
+    attackers = [f"203.0.113.{n}" for n in range(1, 4)]
+    for address in attackers:
+        for _ in range(3):  # under the per-address limits
+            assert _from(client, address, "demo", "nope").status_code == 401
+    # 9 failures for the user: addresses that failed are refused, even with the right password.
+    assert _from(client, attackers[0], "demo", "1234").status_code == 429
+    assert _from(client, "203.0.113.99", "demo", "nope").status_code == 401
+    assert _from(client, "203.0.113.99", "demo", "1234").status_code == 429
+    # An address with no failure signs in at once.
+    assert _from(client, "198.51.100.9", "demo", "1234").status_code == 302
+
+
+def test_usernames_are_counted_whatever_their_case(client, sandbox):
+    for username in ["Demo", "DEMO", "demo", " dEmO", "demo "]:
+        sign_in(client, username, "nope")
+    sandbox.clear_log()
+    assert sign_in(client, "demo", "1234").status_code == 429
+    assert sign_in(client, "DeMo", "1234").status_code == 429
+    assert sandbox.requests("/oauth/authorize") == []
+
+
+def test_the_right_password_starts_that_addresses_count_again(client, sandbox):
+    for _ in range(4):
+        sign_in(client, "demo", "nope")
+    assert sign_in(client, "demo", "1234").status_code == 302
+    client.post("/logout/")
+    for _ in range(4):
+        assert sign_in(client, "demo", "nope").status_code == 401
+    assert sign_in(client, "demo", "1234").status_code == 302
+
+
+def test_many_failures_from_an_address_throttle_other_usernames_too(client, sandbox, settings):
+    for n in range(settings.SIGNIN_MAX_ADDRESS_FAILURES):
         sign_in(client, f"someone{n}", "nope")
     assert sign_in(client, "support", "1234").status_code == 429
+
+
+@pytest.mark.parametrize("status", [400, 401, 403])
+def test_an_html_error_page_at_sign_in_is_an_upstream_fault_not_a_wrong_password(
+    client, sandbox, status
+):
+    sandbox.faults(non_json_next=1, fail_status=status, path="/oauth/authorize")
+    response = sign_in(client, "demo", "1234")
+    assert response.status_code == 502
+    page = response.content.decode()
+    assert "The Callable API did not answer" in page and "Try again" in page
+    assert "Wrong username" not in page and "Sign-in refused" not in page
+    assert 'value="demo"' in page  # what was typed stays
+    assert not TokenGrant.objects.exists()
+    for _ in range(5):  # not counted as failed sign-ins
+        sandbox.faults(non_json_next=1, fail_status=status, path="/oauth/authorize")
+        sign_in(client, "demo", "1234")
+    assert sign_in(client, "demo", "1234").status_code == 302
+
+
+def test_a_json_refusal_at_sign_in_is_still_a_wrong_password(client, sandbox):
+    sandbox.faults(fail_next=1, fail_status=400, path="/oauth/authorize")
+    assert sign_in(client, "demo", "1234").status_code == 401
 
 
 def test_no_token_reaches_the_browser(client, sandbox):
@@ -147,7 +216,7 @@ def test_the_organisation_page_sorts_accounts_ignoring_accents_and_links_to_all(
 
 def test_behind_our_proxy_failures_count_per_client_not_per_proxy(client, sandbox, settings):
     settings.BEHIND_TLS_PROXY = True
-    for n in range(5):
+    for n in range(settings.SIGNIN_MAX_ADDRESS_FAILURES):
         client.post(
             "/login/",
             {"username": f"someone{n}", "password": "nope"},
@@ -179,3 +248,41 @@ def test_the_sign_in_hint_shows_only_where_configured(client, settings):
     assert "signin-hint" not in client.get("/login/").content.decode()
     settings.SIGNIN_HINT = "Demo: demo / 1234"
     assert "Demo: demo / 1234" in client.get("/login/").content.decode()
+
+
+def test_signing_in_again_ends_the_grant_of_the_session_it_replaces(client, sandbox):
+    sign_in(client, "demo")
+    first = TokenGrant.objects.get()
+    sign_in(client, "demo")
+    assert list(TokenGrant.objects.values_list("pk", flat=True)) == [first.pk + 1]
+    sign_in(client, "support")  # another user in the same browser
+    grant = TokenGrant.objects.get()
+    assert grant.user.upstream_username == "support"
+    assert client.get("/").status_code == 200
+
+
+def test_sign_in_purges_grants_whose_refresh_token_died_or_whose_session_ended(
+    client, sandbox, django_user_model
+):
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+    from django.utils import timezone
+
+    others = [Client() for _ in range(3)]
+    for other in others:
+        sign_in(other, "support")
+    dead, idle, live = TokenGrant.objects.order_by("pk")
+    TokenGrant.objects.filter(pk=dead.pk).update(refresh_expires=1.0)
+    Session.objects.filter(session_key=idle.session_key).update(
+        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    sign_in(client, "demo")
+    remaining = set(TokenGrant.objects.values_list("pk", flat=True))
+    assert dead.pk not in remaining and idle.pk not in remaining
+    assert live.pk in remaining and len(remaining) == 2
+    assert others[2].get("/").status_code == 200
+
+
+def test_a_grant_is_bound_to_its_session(client, sandbox):
+    sign_in(client, "demo")
+    assert TokenGrant.objects.get().session_key == client.session.session_key

@@ -244,6 +244,174 @@ def test_no_token_or_password_reaches_a_log_line(client, sandbox, later, caplog)
     assert second.access_token != first.access_token
     logged = caplog.text
     assert "refreshed the tokens" in logged  # the refresh itself is logged, without its tokens
-    for secret in (first.access_token, first.refresh_token, second.access_token,
-                   second.refresh_token, "password=1234"):
+    for secret in (
+        first.access_token,
+        first.refresh_token,
+        second.access_token,
+        second.refresh_token,
+        "password=1234",
+    ):
         assert secret not in logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one_and_its_expiry(
+    client, sandbox, later
+):
+    sandbox.config(rotate_refresh=False)
+    sign_in(client, "demo")
+    first = TokenGrant.objects.get()
+    for hours in (1, 2):  # twice: the kept refresh token must still work
+        later(3600 * hours + 5)
+        assert client.get("/").status_code == 200
+    grant = TokenGrant.objects.get()
+    assert grant.version == 3 and grant.access_token != first.access_token
+    assert grant.refresh_token == first.refresh_token
+    assert grant.refresh_expires == first.refresh_expires
+    assert [e["status"] for e in sandbox.refreshes()] == [200, 200]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grant_changed_by_someone_else_during_a_refresh_is_not_overwritten(
+    client, sandbox, later, monkeypatch
+):
+    from callable_admin.signin import tokens as tokens_module
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    later(3600 + 5)
+    real_authorize = tokens_module.authorize
+
+    def authorize_while_someone_else_refreshes(transport, form):
+        answer = real_authorize(transport, form)  # over the wire: the sandbox refreshes
+        # Meanwhile another process (whose lease began after ours ran out) stored its tokens.
+        TokenGrant.objects.filter(pk=grant.pk).update(
+            access_token="theirs", access_expires=clock.now() + 3600, version=grant.version + 1
+        )
+        return answer
+
+    monkeypatch.setattr(tokens_module, "authorize", authorize_while_someone_else_refreshes)
+    token = GrantTokens(grant.pk, transport()).access_token()
+    kept = TokenGrant.objects.get()
+    assert kept.access_token == "theirs" and kept.version == grant.version + 1
+    assert kept.refresh_token == grant.refresh_token  # ours was not written over theirs
+    assert token == "theirs"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grant_ended_during_its_refresh_stays_ended(client, sandbox, later, monkeypatch):
+    from callable_admin.api.errors import SessionExpired
+    from callable_admin.signin import tokens as tokens_module
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    later(3600 + 5)
+    real_authorize = tokens_module.authorize
+
+    def authorize_while_signing_out(transport, form):
+        answer = real_authorize(transport, form)
+        TokenGrant.objects.filter(pk=grant.pk).delete()  # the user signed out in another tab
+        return answer
+
+    monkeypatch.setattr(tokens_module, "authorize", authorize_while_signing_out)
+    with pytest.raises(SessionExpired):
+        GrantTokens(grant.pk, transport()).access_token()
+    assert not TokenGrant.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lease_left_by_a_refresher_that_died_runs_out(client, sandbox, later):
+    from callable_admin.signin.tokens import LEASE_SECONDS
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    # A process took the lease and died before giving it back.
+    TokenGrant.objects.filter(pk=grant.pk).update(
+        refreshing_until=clock.now() + 3600 + LEASE_SECONDS - 1, refresh_owner="dead"
+    )
+    later(3600 + LEASE_SECONDS)  # the token has expired and the lease has run out
+    token = GrantTokens(grant.pk, transport()).access_token()
+    assert token != grant.access_token and len(sandbox.refreshes()) == 1
+    assert TokenGrant.objects.get().refresh_owner == ""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("status", [400, 403])
+def test_an_html_error_page_answering_a_refresh_keeps_the_session(client, sandbox, later, status):
+    sign_in(client, "demo")
+    later(3600 + 5)
+    sandbox.faults(non_json_next=1, fail_status=status, path="/oauth/authorize")
+    response = client.get("/")
+    assert response.status_code == 502
+    assert "did not answer" in response.content.decode()
+    assert TokenGrant.objects.exists()
+    assert client.get("/").status_code == 200  # the next try refreshes with the same token
+
+
+def _raw_tokens() -> list[tuple[str, str]]:
+    """The token columns as a database dump shows them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT access_token, refresh_token FROM signin_tokengrant")
+        return list(cursor.fetchall())
+
+
+@pytest.mark.django_db
+def test_a_database_dump_alone_gives_no_working_token(client, sandbox):
+    import requests
+
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    [(raw_access, raw_refresh)] = _raw_tokens()
+    for raw, token in ((raw_access, grant.access_token), (raw_refresh, grant.refresh_token)):
+        assert raw != token and token not in raw and token[:20] not in raw
+    assert sandbox.api("GET", "/api/v1/account", grant.access_token).status_code == 200
+    assert sandbox.api("GET", "/api/v1/account", raw_access).status_code == 401
+    refused = requests.post(
+        f"{sandbox.url}/api/v1/oauth/authorize", data={"token": raw_refresh}, timeout=10
+    )
+    assert refused.status_code in (400, 401)
+
+
+@pytest.mark.django_db
+def test_the_token_keys_rotate_new_first_old_still_opens_then_reencrypted(
+    client, sandbox, settings
+):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.TOKEN_KEYS = [old]
+    sign_in(client, "demo")
+    grant = TokenGrant.objects.get()
+    settings.TOKEN_KEYS = [new, old]  # step 1: the new key first; the old one still decrypts
+    assert client.get("/").status_code == 200
+    call_command("rotate_token_keys", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    [(raw_access, raw_refresh)] = _raw_tokens()
+    assert Fernet(new).decrypt(raw_access.encode()).decode() == grant.access_token
+    assert Fernet(new).decrypt(raw_refresh.encode()).decode() == grant.refresh_token
+    settings.TOKEN_KEYS = [new]  # step 3: the old key is gone; sessions carry on
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_keys_derived_from_the_secret_key_follow_secret_key_fallbacks(client, sandbox, settings):
+    settings.TOKEN_KEYS = []
+    old_secret = settings.SECRET_KEY
+    sign_in(client, "demo")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-secret-key-" * 3, [old_secret]
+    assert client.get("/").status_code == 200
+    assert TokenGrant.objects.get().access_token.count(".") == 2  # still the JWT
+
+
+@pytest.mark.django_db
+def test_tokens_no_configured_key_opens_end_the_session_not_the_page(client, sandbox, settings):
+    from cryptography.fernet import Fernet
+
+    settings.TOKEN_KEYS = [Fernet.generate_key().decode()]
+    sign_in(client, "demo")
+    settings.TOKEN_KEYS = [Fernet.generate_key().decode()]
+    response = client.get("/accounts/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert not TokenGrant.objects.exists()

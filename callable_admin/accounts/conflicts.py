@@ -9,7 +9,7 @@ current upstream object is read again and merged three ways, field by field:
 
 Everything the form does not show is taken from the current object, untouched."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core import signing
 
@@ -36,6 +36,7 @@ class Merge:
     document: dict  # the current object with my changes applied
     conflicts: list[str]  # fields we both changed, to different values
     current: dict
+    not_kept: list[str] = field(default_factory=list)  # written, but read back otherwise
 
 
 def _salt(kind: str, account_id: str, object_id: str) -> str:
@@ -94,3 +95,8 @@ def merge(current: dict, original: dict | None, mine: dict, changed: set[str]) -
         else:
             document[name] = value
     return Merge(document, conflicts, current)
+
+
+def not_kept(written: dict, after: dict, names: list[str]) -> list[str]:
+    """Fields among `names` whose value read back after a write is not the value written."""
+    return [name for name in names if not same(after.get(name, ABSENT), written.get(name, ABSENT))]

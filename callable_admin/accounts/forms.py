@@ -14,6 +14,7 @@ from callable_admin.accounts.conflicts import ABSENT
 from callable_admin.accounts.countries import COUNTRIES_BY_CODE, COUNTRY_NAMES
 from callable_admin.forms import refuse_bidi_controls
 from callable_admin.masking import masked
+from callable_admin.signin import kept
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 POSTAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,10}[A-Za-z0-9]")
@@ -84,6 +85,8 @@ class UpstreamObjectForm(forms.Form):
     wide_fields: frozenset[str] = frozenset()
 
     def __init__(self, data=None, *, stored: dict | None = None, **kwargs):
+        if data is None:
+            data = kept.take()  # what a POST carried when its session had ended, for review
         stored = stored or {}
         initial = {
             name: stored[name] for name in self.api_field_names() if stored.get(name) is not None

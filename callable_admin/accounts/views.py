@@ -18,6 +18,7 @@ from callable_admin.accounts.conflicts import (
     Original,
     blank,
     merge,
+    not_kept,
     read_original,
     sign_original,
 )
@@ -200,7 +201,8 @@ def _save_changes(
     write: Callable[[dict], None],
 ) -> tuple[bool, int, Merge | None]:
     """Read the object again, merge this user's changes into it, and write it back whole unless
-    a colleague changed the same fields meanwhile. Upstream trouble lands on the form."""
+    a colleague changed the same fields meanwhile; then read it back to see that it stuck.
+    One save of an object at a time, in every process. Upstream trouble lands on the form."""
 
     def save() -> Merge:
         current = read()
@@ -219,9 +221,10 @@ def _save_changes(
             after=merged.document,
         ):
             write(merged.document)
+        merged.not_kept = not_kept(merged.document, read(), form.api_field_names())
         return merged
 
-    return save_or_explain(form, save)
+    return save_or_explain(form, save, lock=f"{kind}:{account_id}:{object_id}")
 
 
 def _save_edit(
@@ -263,6 +266,13 @@ def _save_edit(
         return show(account, settle, 409)
     if merged.document == merged.current:
         messages.info(request, "Nothing to save: these are already the current values.")
+    elif merged.not_kept:
+        labels = ", ".join(str(form.fields[name].label or name) for name in merged.not_kept)
+        messages.warning(
+            request,
+            f"Saved, but the Callable API now holds other values for: {labels}. Someone may "
+            "have changed them at the same moment outside this dashboard: check them below.",
+        )
     else:
         messages.success(request, done)
     return redirect(request.path)

@@ -4,8 +4,8 @@ Answers are the upstream's JSON objects, checked for shape and kept whole: an ob
 every field the upstream sent, known or not, so an update can send them all back."""
 
 import contextvars
+import functools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connections
 
 from callable_admin.api.errors import SessionExpired, Unauthorized, UpstreamUnavailable
+from callable_admin.api.fanout import Readers
 from callable_admin.api.transport import Answer, Transport, api_path, check_id
 
 T = TypeVar("T")
@@ -206,11 +207,8 @@ class CallableAPI:
         return Created(call_id or _id_from_location(answer.location), body)
 
 
-# Shared by every request of the process; waiting on the upstream costs no CPU, so it is
-# sized for the reads of several concurrent pages, not for the cores.
-_fanout = ThreadPoolExecutor(
-    max_workers=settings.CALLABLE_API_FANOUT, thread_name_prefix="upstream-read"
-)
+# Per process; a read takes an idle thread or a new one, never a queue behind other pages.
+_readers = Readers()
 
 
 def _in_pool(read: Callable[[], T]) -> T:
@@ -225,10 +223,13 @@ def _in_pool(read: Callable[[], T]) -> T:
 def gather(*reads: Callable[[], T], tolerate: bool = False) -> list:
     """Run independent reads at once, so a page of k reads costs about one round trip.
 
-    Each read runs in a copy of the caller's context (request id, call log). With `tolerate`,
+    Each read runs in a copy of the caller's context (request id, call log, deadline). With `tolerate`,
     a failed read gives its exception in its place; otherwise the first failure is raised once
     every read has ended."""
-    futures = [_fanout.submit(contextvars.copy_context().run, _in_pool, read) for read in reads]
+    futures = [
+        _readers.submit(functools.partial(contextvars.copy_context().run, _in_pool, read))
+        for read in reads
+    ]
     results: list = []
     first_error: BaseException | None = None
     for future in futures:

@@ -8,6 +8,7 @@ class UpstreamError(Exception):
 
     status = 502
     title = "The Callable API did not answer"
+    html_page = False  # the answer was an HTML error page (a proxy's), not the API's own
 
     def __init__(self, message: str = "", *, upstream_status: int | None = None):
         super().__init__(message or self.title)
@@ -31,6 +32,13 @@ class UpstreamUnavailable(UpstreamError):
 class UpstreamTimeout(UpstreamUnavailable):
     status = 504
     title = "The Callable API did not answer in time"
+
+
+class UpstreamPaused(UpstreamUnavailable):
+    """Not called: this upstream path kept failing moments ago (see `api/breaker.py`)."""
+
+    status = 503
+    title = "The Callable API is not answering"
 
 
 class UpstreamRejected(UpstreamError):

@@ -1,4 +1,5 @@
-"""HTTP to the Callable API: pooled keep-alive connections, timeouts, GET-only retries, status
+"""HTTP to the Callable API: pooled keep-alive connections, timeouts within the page's deadline,
+GET-only retries, a breaker for paths that keep failing, status
 codes turned into the error types of `errors.py`, and a record of every call for logs and the
 Server-Timing header."""
 
@@ -13,16 +14,19 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
-from urllib3.util.retry import Retry
+from urllib3.exceptions import NewConnectionError
 
+from callable_admin.api import deadline
+from callable_admin.api.breaker import breaker
 from callable_admin.api.errors import (
     BadCredentials,
     InvalidId,
     Unauthorized,
+    UpstreamError,
     UpstreamForbidden,
     UpstreamMethodNotAllowed,
     UpstreamNotFound,
+    UpstreamPaused,
     UpstreamRejected,
     UpstreamThrottled,
     UpstreamTimeout,
@@ -102,28 +106,25 @@ class Transport:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # no proxies or .netrc credentials from the environment
-            # Retries only for GETs, only for connection failures and 502/503/504, at most two.
-            retry = Retry(
-                total=2,
-                connect=2,
-                read=0,
-                other=0,
-                status=2,
-                redirect=0,
-                status_forcelist=(502, 503, 504),
-                allowed_methods=frozenset({"GET"}),
-                backoff_factor=0.1,
-                raise_on_status=False,
-                respect_retry_after_header=False,
-            )
-            adapter = HTTPAdapter(
-                pool_connections=2, pool_maxsize=self.pool_size, max_retries=retry
-            )
+            # No retries down here: `request` retries itself, within the page's deadline.
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.pool_size, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
             self._local.session = session
         return session
+
+    def _timeouts(self) -> tuple[float, float]:
+        """(connect, read) for the next attempt: the configured ones, cut to the page's budget."""
+        left = deadline.remaining()
+        if left is None:
+            return self.timeout
+        if left <= 0:
+            raise UpstreamTimeout(
+                "This page ran out of time waiting for the Callable API, so nothing more was "
+                "asked of it."
+            )
+        return (min(self.timeout[0], left), min(self.timeout[1], left))
 
     def request(
         self,
@@ -134,10 +135,40 @@ class Transport:
         json_body: object = None,
         form: dict | None = None,
     ) -> Answer:
+        """One upstream call. A GET is retried (at most twice) after a 502/503/504, any call after
+        a failure to connect (nothing was sent); never past the page's deadline. A path whose
+        breaker is open is not called at all."""
+        timeouts = self._timeouts()
+        if not breaker.allow(path):
+            raise UpstreamPaused(
+                "The Callable API kept failing on this just now, so it is left alone for a few "
+                "seconds. Try again in a moment.",
+                upstream_status=503,
+            )
+        healthy = False
+        try:
+            for attempt in range(RETRIES + 1):
+                last = attempt == RETRIES
+                try:
+                    response = self._attempt(method, path, token, json_body, form, timeouts)
+                except (_NotConnected, _ConnectTimedOut):
+                    if last:
+                        raise
+                else:
+                    if response.status_code not in RETRY_STATUSES or method != "GET" or last:
+                        healthy = response.status_code < 500
+                        return _answered(response)
+                time.sleep(BACKOFF * 2**attempt)
+                timeouts = self._timeouts()
+            raise AssertionError("unreachable")  # the last attempt returns or raises
+        finally:
+            breaker.succeeded(path) if healthy else breaker.failed(path)
+
+    def _attempt(self, method, path, token, json_body, form, timeouts) -> requests.Response:
         headers = {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        kwargs: dict = {"headers": headers, "timeout": self.timeout, "allow_redirects": False}
+        kwargs: dict = {"headers": headers, "timeout": timeouts, "allow_redirects": False}
         if form is not None:
             kwargs["data"] = form
         elif json_body is not None:
@@ -148,15 +179,14 @@ class Transport:
         try:
             response = self._session().request(method, self.base_url + path, **kwargs)
             status = response.status_code
+            return response
         except requests.exceptions.ConnectTimeout as exc:
-            raise UpstreamTimeout("The Callable API did not accept a connection in time.") from exc
+            raise _ConnectTimedOut("The Callable API did not accept a connection in time.") from exc
         except requests.exceptions.ReadTimeout as exc:
             raise UpstreamTimeout("The Callable API did not answer in time.") from exc
-        except requests.exceptions.RetryError as exc:
-            raise UpstreamUnavailable("The Callable API kept failing.") from exc
         except requests.exceptions.ConnectionError as exc:
-            if _timed_out(exc):
-                raise UpstreamTimeout("The Callable API did not answer in time.") from exc
+            if _never_connected(exc):
+                raise _NotConnected("Could not reach the Callable API.") from exc
             raise UpstreamUnavailable("Could not reach the Callable API.") from exc
         except requests.exceptions.RequestException as exc:
             raise UpstreamUnavailable("Could not reach the Callable API.") from exc
@@ -165,15 +195,40 @@ class Transport:
             record = current_calls.get()
             if record is not None:
                 record.calls.append(UpstreamCall(method, path, status, ms))
-            log.info("%s %s %s %.0fms", method, path, status if status is not None else "-", ms)
+            log.debug("%s %s %s %.0fms", method, path, status if status is not None else "-", ms)
+
+
+def _answered(response: requests.Response) -> Answer:
+    try:
         return _answer(response)
+    except UpstreamError as exc:
+        exc.html_page = _is_html_page(response)
+        raise
 
 
-def _timed_out(exc: requests.exceptions.ConnectionError) -> bool:
-    """With a Retry policy, urllib3 wraps a read timeout in MaxRetryError, which requests then
-    reports as a ConnectionError; look inside."""
+def _is_html_page(response: requests.Response) -> bool:
+    """An error page (a proxy's, a gateway's), not an answer of the API itself."""
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or response.text.lstrip()[:1] == "<"
+
+
+RETRIES = 2
+RETRY_STATUSES = (502, 503, 504)
+BACKOFF = 0.1  # seconds before the first retry, doubling
+
+
+class _NotConnected(UpstreamUnavailable):
+    """No connection was made, so nothing was sent: safe to try again whatever the method."""
+
+
+class _ConnectTimedOut(UpstreamTimeout):
+    """As `_NotConnected`, for a connection not accepted in time."""
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """Refused or unresolvable: urllib3 wraps the cause in MaxRetryError, so look inside."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, ReadTimeoutError)
+    return isinstance(reason, NewConnectionError)
 
 
 def _answer(response: requests.Response) -> Answer:
@@ -278,6 +333,13 @@ def authorize(transport: Transport, form: dict) -> dict:
     try:
         answer = transport.request("POST", api_path("oauth", "authorize"), form=form)
     except (UpstreamRejected, Unauthorized, UpstreamForbidden) as exc:
+        if exc.html_page:
+            # A proxy's error page is a fault upstream, not a refusal of these credentials.
+            raise UpstreamUnavailable(
+                "The Callable API answered sign-in with an error page "
+                f"(HTTP {exc.upstream_status}).",
+                upstream_status=exc.upstream_status,
+            ) from exc
         raise BadCredentials(exc.message, upstream_status=exc.upstream_status) from exc
     body = answer.body
     # A refresh may or may not rotate the refresh token, so only the access token is required.

@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from callable_admin.api.client import gather
-from callable_admin.api.errors import UpstreamError, UpstreamRejected, UpstreamUnavailable
+from callable_admin.api.errors import (
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamRejected,
+    UpstreamThrottled,
+    UpstreamUnavailable,
+)
 from callable_admin.api.transport import current_calls
 from callable_admin.audit.record import audited
 from callable_admin.calls.forms import CallForm
@@ -93,7 +99,7 @@ def new(request: HttpRequest, account_id: str) -> HttpResponse:
     draft = split(dict(request.POST.items()))
     try:
         account, devices = _account_and_devices(request, account_id)
-    except UpstreamUnavailable as exc:
+    except KEEP_THE_CALL_ON as exc:
         if request.htmx:
             raise  # the error shows in #flash; the page, and all typed on it, stays
         return _builder_kept(request, account_id, draft, exc)
@@ -130,8 +136,13 @@ def new(request: HttpRequest, account_id: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("calls:log", args=[account_id]) + f"#call-{placed.pk}")
 
 
+# The reads before placing failed or were refused: the builder comes back as typed. (A dead
+# session goes to sign-in, which keeps a form of its own; a bad id is a 404 before any call.)
+KEEP_THE_CALL_ON = (UpstreamUnavailable, UpstreamRejected, UpstreamForbidden, UpstreamThrottled)
+
+
 def _builder_kept(
-    request: HttpRequest, account_id: str, draft: Draft, exc: UpstreamUnavailable
+    request: HttpRequest, account_id: str, draft: Draft, exc: UpstreamError
 ) -> HttpResponse:
     """The reads before placing failed: the builder again as typed, and why nothing was placed."""
     account = {"id": account_id}

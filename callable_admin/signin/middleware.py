@@ -10,6 +10,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 
 from callable_admin import clock
 from callable_admin.api.client import CallableAPI, transport
+from callable_admin.signin import kept
 from callable_admin.signin.models import TokenGrant
 from callable_admin.signin.tokens import GrantTokens
 
@@ -28,9 +29,25 @@ def _page_of(current_url: str) -> str:
     return (parts.path + (f"?{parts.query}" if parts.query else "")) or "/"
 
 
-def sign_in_redirect(request, message: str | None = None) -> HttpResponse:
+def end_session(request, message: str) -> HttpResponse:
+    """The upstream session is over: sign out, keep what a form POST carried, go to sign-in."""
+    kept_id = kept.keep(request)
+    logout(request)
+    return sign_in_redirect(request, message, kept_id=kept_id)
+
+
+def sign_in_redirect(
+    request, message: str | None = None, *, kept_id: int | None = None
+) -> HttpResponse:
     """To /login/?next=<where they were>; an HTMX request gets HX-Redirect instead of a sign-in
-    page inside a panel."""
+    page inside a panel. A kept form's id goes into the (new, anonymous) session: sign-in
+    claims it."""
+    if kept_id:
+        request.session[kept.KEPT_KEY] = kept_id
+        message = (
+            "Your session ended before this was saved. Sign in again: what you typed is kept, "
+            "and the form will show it again."
+        )
     if request.htmx:
         # For a fragment request, "where they were" is the page, not the fragment's URL.
         where = _page_of(request.headers.get("HX-Current-URL", ""))
@@ -57,11 +74,11 @@ class UpstreamSessionMiddleware:
         request.is_admin = request.can_call = False
         if request.user.is_authenticated:
             grant = TokenGrant.objects.filter(pk=request.session.get(GRANT_KEY)).first()
-            if grant is None or grant.refresh_expires <= clock.now():
+            # No grant, a dead refresh token, or tokens no configured key can decrypt.
+            if grant is None or grant.refresh_expires <= clock.now() or not grant.access_token:
                 if grant is not None:
                     grant.delete()
-                logout(request)
-                return sign_in_redirect(request, "Your session has ended. Please sign in again.")
+                return end_session(request, "Your session has ended. Please sign in again.")
             tokens = GrantTokens(grant.pk, transport(), grant)
             request.grant = grant
             request.callable = CallableAPI(transport(), tokens)
@@ -75,9 +92,16 @@ class UpstreamSessionMiddleware:
                 request.session[TOUCHED_KEY] = now
                 remaining = int(grant.refresh_expires - now)
                 request.session.set_expiry(max(1, min(settings.SESSION_IDLE_SECONDS, remaining)))
+            if request.method == "GET" and not request.htmx and kept.KEPT_KEY in request.session:
+                offered = kept.offer(request)
+                if offered is not None:
+                    try:
+                        return self.get_response(request)
+                    finally:
+                        kept.settle(request, offered)
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if getattr(view_func, "login_required", True) and not request.user.is_authenticated:
-            return sign_in_redirect(request)
+            return sign_in_redirect(request, kept_id=kept.keep(request))
         return None

@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
 from django.db import models
 
+from callable_admin.signin.encryption import EncryptedTextField
+
 
 class CallableUserManager(BaseUserManager):
     def for_upstream(self, upstream_username: str, organisation: dict) -> "CallableUser":
@@ -42,16 +44,35 @@ class CallableUser(AbstractBaseUser):
 class TokenGrant(models.Model):
     """A signed-in session's upstream tokens. Kept out of the Django session on purpose: sessions
     are last-writer-wins, and a slow request saving its session must not restore a rotated-away
-    refresh token. Updated only by compare-and-swap on `version`."""
+    refresh token. Updated only by compare-and-swap on `version`; the tokens are encrypted at
+    rest. `refreshing_until` is the row's refresh lease: whoever sets it refreshes, the others
+    wait for the row to change (see tokens.py)."""
 
     user = models.ForeignKey(CallableUser, on_delete=models.CASCADE, related_name="grants")
-    access_token = models.TextField()
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    access_token = EncryptedTextField()
     access_expires = models.FloatField()
-    refresh_token = models.TextField()
-    refresh_expires = models.FloatField()
+    refresh_token = EncryptedTextField()
+    refresh_expires = models.FloatField(db_index=True)
     roles = models.JSONField(default=list)
     version = models.PositiveIntegerField(default=1)
+    refreshing_until = models.FloatField(default=0)
+    refresh_owner = models.CharField(max_length=32, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"grant {self.pk} of {self.user}"
+
+
+class KeptForm(models.Model):
+    """What a form POST carried when its session had ended, for the user who typed it: put back
+    into the form after they sign in again (see kept.py). `user` is empty while unknown (the
+    session had expired); the browser's new session then holds the id until sign-in claims it."""
+
+    user = models.ForeignKey(CallableUser, null=True, on_delete=models.CASCADE)
+    path = models.CharField(max_length=500)
+    fields = models.JSONField(default=list)  # [[name, [values...]], ...] in the order posted
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"form kept for {self.user or 'a signed-out user'} at {self.path}"

@@ -1,8 +1,11 @@
 """A session's upstream tokens: fresh before use, refreshed once at a time.
 
-Single flight: a refresh takes a lock in the cache (shared by every process when the cache is
-Redis); whoever does not get it waits for the grant's row to change and uses the new token. The
-upstream may rotate refresh tokens, so two refreshes with the same token would end the session."""
+Single flight: a refresh first takes a lease on the grant's own database row (one conditional
+UPDATE, atomic on SQLite and PostgreSQL alike, so it holds across every thread and process with
+no shared cache); whoever does not get it waits for the row to change and uses the new token.
+No transaction stays open during the upstream call, so a slow refresh blocks no other writer.
+The upstream may rotate refresh tokens, so two refreshes with the same token would end the
+session."""
 
 import logging
 import time
@@ -10,7 +13,9 @@ import uuid
 
 import jwt
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.sessions.models import Session
+from django.db.models import Q
+from django.utils import timezone
 
 from callable_admin import clock
 from callable_admin.api.errors import BadCredentials, SessionExpired, UpstreamTimeout
@@ -19,7 +24,7 @@ from callable_admin.signin.models import CallableUser, TokenGrant
 
 log = logging.getLogger("callable_admin.signin")
 
-LOCK_SECONDS = 20  # longer than one refresh call can take (connect + read timeout)
+LEASE_SECONDS = 20  # longer than one refresh call can take (connect + read timeout)
 WAIT_STEP = 0.05
 
 
@@ -40,17 +45,26 @@ def _lifetime(answer: dict, key: str, default: int) -> float:
     return float(value) if isinstance(value, int | float) and value > 0 else float(default)
 
 
-def open_grant(user: CallableUser, answer: dict) -> TokenGrant:
+def open_grant(user: CallableUser, answer: dict, session_key: str) -> TokenGrant:
     """Keep the tokens of a password grant for a new session."""
     now = clock.now()
     return TokenGrant.objects.create(
         user=user,
+        session_key=session_key or "",
         access_token=answer["access_token"],
         access_expires=now + _lifetime(answer, "expires_in", 300),
         refresh_token=answer.get("refresh_token") or "",
         refresh_expires=now + _lifetime(answer, "refresh_expires_in", 3600),
         roles=roles_of(answer["access_token"]),
     )
+
+
+def purge_ended_grants() -> int:
+    """Grants whose refresh token has died or whose session has ended (expired, flushed or never
+    saved). One indexed DELETE, run at each sign-in."""
+    live_sessions = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    ended = Q(refresh_expires__lte=clock.now()) | ~Q(session_key__in=live_sessions)
+    return TokenGrant.objects.filter(ended).delete()[0]
 
 
 class GrantTokens:
@@ -84,24 +98,29 @@ class GrantTokens:
         return self._refresh(stale_token=rejected_token)
 
     def _refresh(self, stale_token: str) -> str:
-        lock_key = f"token-refresh:{self.grant_id}"
-        deadline = time.monotonic() + LOCK_SECONDS + 5
+        deadline = time.monotonic() + LEASE_SECONDS + 5
         while True:
             grant = self._load()
             if grant.access_token != stale_token and self._fresh(grant):
                 return grant.access_token  # someone else refreshed while we waited
-            owner = uuid.uuid4().hex
-            if cache.add(lock_key, owner, timeout=LOCK_SECONDS):
-                try:
-                    return self._refresh_holding_lock(stale_token)
-                finally:
-                    if cache.get(lock_key) == owner:
-                        cache.delete(lock_key)
+            now = clock.now()
+            if grant.refreshing_until <= now:
+                owner = uuid.uuid4().hex
+                taken = TokenGrant.objects.filter(
+                    pk=self.grant_id, refreshing_until__lte=now
+                ).update(refreshing_until=now + LEASE_SECONDS, refresh_owner=owner)
+                if taken:
+                    try:
+                        return self._refresh_holding_lease(stale_token, owner)
+                    finally:
+                        TokenGrant.objects.filter(pk=self.grant_id, refresh_owner=owner).update(
+                            refreshing_until=0, refresh_owner=""
+                        )
             if time.monotonic() > deadline:
                 raise UpstreamTimeout("Waited too long for your sign-in to be renewed.")
             time.sleep(WAIT_STEP)
 
-    def _refresh_holding_lock(self, stale_token: str) -> str:
+    def _refresh_holding_lease(self, stale_token: str, owner: str) -> str:
         grant = self._load()
         if grant.access_token != stale_token and self._fresh(grant):
             return grant.access_token
@@ -112,20 +131,32 @@ class GrantTokens:
         except BadCredentials:
             self.end("the upstream refused the refresh token")
         now = clock.now()
-        updated = TokenGrant.objects.filter(pk=grant.pk, version=grant.version).update(
+        rotated = isinstance(answer.get("refresh_token"), str) and answer["refresh_token"]
+        # Compare-and-swap: a grant someone else changed meanwhile (signed out, or refreshed
+        # after our lease ran out) is not overwritten; their version stands.
+        updated = TokenGrant.objects.filter(
+            pk=grant.pk, version=grant.version, refresh_owner=owner
+        ).update(
             access_token=answer["access_token"],
             access_expires=now + _lifetime(answer, "expires_in", 300),
-            refresh_token=answer.get("refresh_token") or grant.refresh_token,
+            # An upstream that does not rotate keeps the refresh token, and its expiry, we had.
+            refresh_token=answer["refresh_token"] if rotated else grant.refresh_token,
             refresh_expires=(now + _lifetime(answer, "refresh_expires_in", 3600))
-            if answer.get("refresh_token")
+            if rotated
             else grant.refresh_expires,
             roles=roles_of(answer["access_token"]),
             version=grant.version + 1,
+            refreshing_until=0,
+            refresh_owner="",
         )
         if not updated:
-            log.warning("grant %s changed under a held refresh lock", grant.pk)
+            log.warning("grant %s changed during its refresh; keeping the other change", grant.pk)
+            current = self._load()
+            if not current.access_token:
+                self.end("the grant's tokens cannot be read")
+            return current.access_token if self._fresh(current) else answer["access_token"]
         log.info("refreshed the tokens of grant %s", grant.pk)
-        return self._load().access_token
+        return answer["access_token"]
 
     def end(self, reason: str):
         log.info("ending grant %s: %s", self.grant_id, reason)

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from callable_admin.api.client import CallableAPI, StaticToken, transport
 from callable_admin.api.errors import BadCredentials, UpstreamError
 from callable_admin.api.transport import authorize
-from callable_admin.signin import throttle
+from callable_admin.signin import kept, throttle
 from callable_admin.signin.middleware import GRANT_KEY
 from callable_admin.signin.models import CallableUser, TokenGrant
-from callable_admin.signin.tokens import open_grant
+from callable_admin.signin.tokens import open_grant, purge_ended_grants
 
 
 class SignInForm(forms.Form):
@@ -92,10 +92,17 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         form.add_error(None, "The Callable API did not say which organisation you belong to.")
         return render(request, "signin/login.html", {"form": form}, status=502)
 
-    throttle.clear(username)
+    throttle.succeeded(username, address)
     user = CallableUser.objects.for_upstream(username, organisation)
+    # Signing in again ends the grant of the session it replaces.
+    TokenGrant.objects.filter(pk=request.session.get(GRANT_KEY)).delete()
+    kept_id = request.session.get(kept.KEPT_KEY)  # login() may flush the session
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
-    request.session[GRANT_KEY] = open_grant(user, answer).pk
+    if not request.session.session_key:
+        request.session.save()  # login() flushed another user's session: the grant needs its key
+    request.session[GRANT_KEY] = open_grant(user, answer, request.session.session_key).pk
+    purge_ended_grants()
+    kept.claim(request, user, kept_id)
     return HttpResponseRedirect(_safe_next(request, form.cleaned_data.get("next")))
 
 

@@ -631,3 +631,29 @@ def test_a_builder_button_while_the_upstream_is_down_reports_in_the_flash_region
     assert response.status_code == 502
     assert response["HX-Retarget"] == "#flash"  # the builder on the page is left as it is
     assert "did not answer" in response.content.decode()
+
+
+@pytest.mark.parametrize("status", [400, 403, 429])
+def test_when_the_reads_before_placing_are_refused_the_form_comes_back_as_typed(
+    demo_client, sandbox, status
+):
+    sandbox.faults(fail_next=1, fail_status=status, method="GET", path=f"/account/{DARREN}$")
+    response = demo_client.post(
+        NEW,
+        call_form(target_kind="device", target_device=DARREN_GATEWAY, caller_id="+441234567890"),
+    )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == status
+    assert "so the call was not placed. Everything you typed is kept" in page
+    assert 'value="+441234567890"' in page and "Your pizza is outside!" in page
+    assert f'<option value="{DARREN_GATEWAY}" selected>' in page
+    assert voice_posts(sandbox) == [] and PlacedCall.objects.count() == 0
+
+
+def test_an_upstream_asking_to_slow_down_keeps_the_form_and_says_so(demo_client, sandbox):
+    sandbox.faults(fail_next=1, fail_status=429, method="POST", path="channels/voice")
+    response = demo_client.post(NEW, call_form())
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 429
+    assert "asked us to slow down" in page and "Your pizza is outside!" in page
+    assert PlacedCall.objects.get().outcome == "failed"

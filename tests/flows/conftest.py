@@ -6,13 +6,13 @@ from django.conf import settings
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(request):
     # the suite-wide cache reset needs configured settings, which -p no:django never provides
     if not settings.configured:
         yield
         return
-    from django.core.cache import cache
+    from tests.conftest import _clear_cache, clear_cache_for
 
-    cache.clear()
+    clear_cache_for(request)
     yield
-    cache.clear()
+    _clear_cache()

@@ -76,11 +76,17 @@ def test_config_shows_and_changes_settings(control):
         "access_ttl": 3600,
         "refresh_ttl": 36000,
         "created": "empty",
+        "rotate_refresh": True,
     }
 
     changed = control.post("/_sandbox/config", json={"created": "location", "access_ttl": 5})
 
-    assert changed.json() == {"access_ttl": 5, "refresh_ttl": 36000, "created": "location"}
+    assert changed.json() == {
+        "access_ttl": 5,
+        "refresh_ttl": 36000,
+        "created": "location",
+        "rotate_refresh": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -91,6 +97,7 @@ def test_config_shows_and_changes_settings(control):
         {"refresh_ttl": "60"},
         {"ttl": 5},
         {"access_ttl": True},
+        {"rotate_refresh": "no"},
     ],
 )
 def test_bad_config_is_400(control, settings):
