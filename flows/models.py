@@ -62,9 +62,8 @@ class Draft(models.Model):
 
 
 class Revision(models.Model):
-    """One publish of a flow: who, when, the devices before and after, and every call made. While
-    it runs it is also the account's publish lock: one running revision per account, across
-    processes (a unique constraint), so two publishes never interleave their writes."""
+    """One publish of a flow: who, when, the devices before and after, and every call made (its
+    steps are updated as it runs, so a page can show the progress)."""
 
     RUNNING = "running"
     PUBLISHED = "published"
@@ -75,7 +74,7 @@ class Revision(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     username = models.CharField(max_length=150)
     started = models.DateTimeField(auto_now_add=True)
-    # a running publish touches this after every call; an old one was left by a dead process
+    # a running publish touches this after every call
     heartbeat = models.DateTimeField(auto_now=True)
     finished = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=STATUSES, default=RUNNING)
@@ -91,13 +90,6 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-started", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account_id"],
-                condition=models.Q(status="running"),
-                name="one_running_publish_per_account",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"revision {self.pk} of {self.account_id} by {self.username}"

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
 from django.utils import timezone
 
+from callable_admin import locks
 from callable_admin.accounts.conflicts import ABSENT, merge, same
+from callable_admin.api import deadline
 from callable_admin.api.errors import (
     UpstreamError,
     UpstreamMethodNotAllowed,
@@ -44,8 +46,8 @@ from flows.model.publish import (
 )
 from flows.models import Revision
 
-# a running publish whose process has not touched it for this long died: its lock is taken over
-STALE = timedelta(minutes=10)
+# a publish holds its account's lock at most this long (a process that died lets go after it)
+HOLD = timedelta(minutes=30)
 PENDING, APPLIED, FAILED, NOT_APPLIED, KEPT = "pending", "applied", "failed", "not applied", "kept"
 
 
@@ -59,40 +61,30 @@ class PublishBusy(Exception):
 
 @contextmanager
 def publish_lock(request, account_id: str, source: str):
-    """The account's publish lock across processes: a running `Revision` row, unique per account.
-    (Swap for `callable_admin.locks` once that is merged; the revision row stays the record.)"""
-    revision = None
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                revision = Revision.objects.create(
-                    account_id=account_id,
-                    user=request.user,
-                    username=getattr(request.user, "upstream_username", "") or str(request.user),
-                    source=source,
-                    request_id=getattr(request, "request_id", ""),
-                )
-            break
-        except IntegrityError:
-            running = Revision.objects.filter(
-                account_id=account_id, status=Revision.RUNNING
-            ).first()
-            if running is None:
-                continue
-            if running.heartbeat > timezone.now() - STALE:
-                raise PublishBusy(running) from None
-            # its process died mid-publish: the next publish rebases on whatever it left
-            Revision.objects.filter(pk=running.pk, status=Revision.RUNNING).update(
+    """One publish per account at a time, across every process (`callable_admin.locks`), recorded
+    as a running `Revision` while it lasts."""
+    try:
+        with locks.held(f"flow-publish:{account_id}", wait=0, hold=HOLD.total_seconds()):
+            # a revision still running here was left by a process that died mid-publish
+            Revision.objects.filter(account_id=account_id, status=Revision.RUNNING).update(
                 status=Revision.FAILED, finished=timezone.now()
             )
-    if revision is None:
-        raise PublishBusy(Revision.objects.filter(account_id=account_id).first() or Revision())
-    try:
-        yield revision
-    finally:
-        if revision.status == Revision.RUNNING:
-            # left without writing anything (a conflict, nothing to do): no revision to keep
-            revision.delete()
+            revision = Revision.objects.create(
+                account_id=account_id,
+                user=request.user,
+                username=getattr(request.user, "upstream_username", "") or str(request.user),
+                source=source,
+                request_id=getattr(request, "request_id", ""),
+            )
+            try:
+                yield revision
+            finally:
+                if revision.status == Revision.RUNNING:
+                    # left without writing anything (a conflict, nothing to do): nothing to keep
+                    revision.delete()
+    except locks.LockBusy:
+        running = Revision.objects.filter(account_id=account_id, status=Revision.RUNNING).first()
+        raise PublishBusy(running or Revision(username="someone")) from None
 
 
 # Conflicts, field by field, with the account forms' three-way merge
@@ -257,8 +249,10 @@ class Publisher:
         for index, call in enumerate(the_plan.calls):
             step = self.revision.steps[index]
             try:
-                self._learn_ids_for(call.document, call.device_id)
-                outcome = self._write(call, base)
+                # each write has a page's budget of its own: a long publish is many short calls
+                with deadline.within(settings.CALLABLE_API_DEADLINE):
+                    self._learn_ids_for(call.document, call.device_id)
+                    outcome = self._write(call, base)
             except UpstreamError as exc:
                 failure = exc
                 step["status"], step["message"] = FAILED, f"{exc.title}: {exc.message}"
@@ -360,7 +354,8 @@ class Publisher:
 
     def _finish(self, the_plan: Plan, failure: UpstreamError | None, taken: list[str]) -> Outcome:
         try:
-            after = self.api.flow_devices(self.account_id)
+            with deadline.within(settings.CALLABLE_API_DEADLINE):
+                after = self.api.flow_devices(self.account_id)
         except UpstreamError:
             after = None
         if after is not None:

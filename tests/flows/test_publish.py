@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from callable_admin import locks
 from callable_admin.api.client import CallableAPI, StaticToken, transport
 from callable_admin.audit.models import AuditEntry
 from callable_admin.signin.models import CallableUser
@@ -551,12 +552,26 @@ def test_a_publish_while_another_runs_is_refused_and_writes_nothing(demo_client,
     draft = start_draft(sandbox)
     menu = by_name(draft.state.devices.values())["Main menu"]
     edit(draft, menu["id"], {**menu, "name": "Mine"})
-    Revision.objects.create(account_id=DEAN, username="colleague", status=Revision.RUNNING)
 
-    response = publish(demo_client)
+    with locks.held(f"flow-publish:{DEAN}", wait=0):
+        Revision.objects.create(account_id=DEAN, username="colleague", status=Revision.RUNNING)
+        response = publish(demo_client)
 
     assert response.status_code == 409 and "colleague is publishing" in response.content.decode()
     assert writes(sandbox) == []
+
+
+def test_a_publish_left_running_by_a_dead_process_does_not_block_the_next(demo_client, sandbox):
+    left = Revision.objects.create(account_id=DEAN, username="demo", status=Revision.RUNNING)
+    draft = start_draft(sandbox)
+    menu = by_name(draft.state.devices.values())["Main menu"]
+    edit(draft, menu["id"], {**menu, "name": "Mine"})
+
+    assert publish(demo_client).status_code == 302
+
+    left.refresh_from_db()
+    assert left.status == Revision.FAILED
+    assert "Mine" in by_name(upstream(sandbox))
 
 
 # Roles
