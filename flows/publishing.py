@@ -80,8 +80,14 @@ def publish_lock(request, account_id: str, source: str):
                 yield revision
             finally:
                 if revision.status == Revision.RUNNING:
-                    # left without writing anything (a conflict, nothing to do): nothing to keep
-                    revision.delete()
+                    revision.refresh_from_db(fields=["steps"])
+                    if any(step["status"] != PENDING for step in revision.steps):
+                        # stopped by something unforeseen after some calls: keep what was done
+                        revision.status, revision.finished = Revision.FAILED, timezone.now()
+                        revision.save(update_fields=["status", "finished"])
+                    else:
+                        # left before any write (a conflict, nothing to do): nothing to keep
+                        revision.delete()
     except locks.LockBusy:
         running = Revision.objects.filter(account_id=account_id, status=Revision.RUNNING).first()
         raise PublishBusy(running or Revision(username="someone")) from None
