@@ -19,6 +19,7 @@ devices both sides changed are conflicts (base, theirs, mine) for the person to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from flows.model.draft import NEW_PREFIX, DraftState, device_hash
 from flows.model.graph import Flow, parse
 
 HANGUP = "HANGUP"
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 
 Path = tuple[str, ...]
@@ -451,8 +453,9 @@ def new_draft_from(devices: list, upstream: list) -> dict[str, dict]:
     to it follow."""
     live = by_id(upstream)
     wanted = [entry for entry in devices if _is_device(entry)]
+    # a draft id goes into the editor's URLs: only the characters an upstream id may have there
     renames = {
-        entry["id"]: f"{NEW_PREFIX}{n + 1}-{entry['id']}"[:64]
+        entry["id"]: f"{NEW_PREFIX}{n + 1}-{_URL_UNSAFE.sub('', entry['id'])}"[:64].rstrip("-")
         for n, entry in enumerate(wanted)
         if entry["id"] not in live
     }

@@ -383,6 +383,12 @@ def import_view(request: HttpRequest, account_id: str) -> HttpResponse:
     except DraftChanged:
         messages.warning(request, "The draft was changed in another tab: import again.")
         return redirect("flows:review", account_id)
+    if document.get("account") not in (None, account_id):
+        messages.warning(
+            request,
+            "That export is of another account: none of its devices is in this flow, so all are "
+            "created here and this flow's own devices removed. Review it carefully.",
+        )
     messages.success(
         request,
         "The export is loaded into your draft (undo in the editor takes it "

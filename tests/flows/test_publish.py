@@ -673,3 +673,18 @@ def test_two_tabs_publishing_at_once_write_the_draft_once(client, sandbox):
     assert sorted(statuses) == [302, 409]
     assert [m for m, _ in writes(sandbox)].count("POST") == 3
     assert canonical(upstream(sandbox), known) == wanted
+
+
+def test_an_export_of_another_account_is_loaded_with_a_warning(demo_client, sandbox):
+    exported = demo_client.get(f"/accounts/{DARREN}/flow/export.json").json()
+    upload = io.BytesIO(json.dumps(exported).encode())
+    upload.name = "darren.json"
+
+    response = demo_client.post(
+        f"/accounts/{DEAN}/flow/edit/import/", {"file": upload}, follow=True
+    )
+
+    page = response.content.decode()
+    assert "export is of another account" in page
+    assert "2 created" in page and "9 deleted" in page
+    assert writes(sandbox) == []

@@ -240,3 +240,9 @@ def test_a_loop_of_removed_devices_is_cut_before_the_removals():
     assert calls[0].held == ("ivrMenu.options.0.connectTo",)
     removed = [c.device_id for c in plan(state.base, state.devices).calls if c.method == "DELETE"]
     assert removed == ["dean-menu", "dean-queue", "dean-voicemail"]
+
+
+def test_imported_ids_become_draft_ids_the_editor_urls_accept():
+    wanted = new_draft_from([gateway("a b/../é", name="Odd")], [])
+    (draft_id,) = wanted
+    assert draft_id == "new-1-ab" and wanted[draft_id]["id"] == draft_id
