@@ -417,7 +417,6 @@ def export_draft(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @require_GET
-@admin_required
 def revisions(request: HttpRequest, account_id: str) -> HttpResponse:
     account = request.callable.account(account_id)
     rows = list(Revision.objects.filter(account_id=account_id)[:100])
@@ -433,7 +432,7 @@ def revisions(request: HttpRequest, account_id: str) -> HttpResponse:
             "account": account,
             "tab": "flow",
             "revisions": rows,
-            "draft": _draft_or_none(request, account_id),
+            "draft": _draft_or_none(request, account_id) if request.is_admin else None,
             "edit_url": _edit_url(account_id),
         },
     )
@@ -447,7 +446,6 @@ def _revision(account_id: str, number: int) -> Revision:
 
 
 @require_GET
-@admin_required
 def revision_view(request: HttpRequest, account_id: str, number: int) -> HttpResponse:
     revision = _revision(account_id, number)
     api = request.callable

@@ -589,14 +589,25 @@ def test_support_gets_403_on_every_publish_url_and_nothing_is_written(support_cl
         support_client.get(f"{base}/edit/progress/").status_code,
         support_client.post(f"{base}/edit/import/", {"file": upload}).status_code,
         support_client.get(f"{base}/edit/export.json").status_code,
-        support_client.get(f"{base}/revisions/").status_code,
-        support_client.get(f"{base}/revisions/{revision.pk}/").status_code,
         support_client.post(f"{base}/revisions/{revision.pk}/restore/").status_code,
     ]
 
     assert answers == [403] * len(answers)
     assert sandbox.api_requests() == []
     assert not Draft.objects.exists()
+
+
+def test_support_reads_revisions_without_the_restore_buttons(support_client, sandbox):
+    revision = Revision.objects.create(
+        account_id=DEAN, username="demo", status="published", before=upstream(sandbox)
+    )
+
+    listing = support_client.get(f"/accounts/{DEAN}/flow/revisions/")
+    page = support_client.get(f"/accounts/{DEAN}/flow/revisions/{revision.pk}/")
+
+    assert listing.status_code == 200 and f"#{revision.pk}" in listing.content.decode()
+    assert page.status_code == 200 and "data-device-id" in page.content.decode()
+    assert "restore/" not in page.content.decode()
 
 
 def test_the_review_masks_credentials_and_isolates_upstream_text(demo_client, sandbox):
