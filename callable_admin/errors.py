@@ -3,8 +3,19 @@
 from django.shortcuts import render
 
 
-def error_response(request, status: int, title: str, message: str, *, retry: bool = False):
+def error_response(
+    request,
+    status: int,
+    title: str,
+    message: str,
+    *,
+    retry: bool = False,
+    detail: str = "",
+    back: tuple[str, str] | None = None,
+):
     context = {
+        "detail": detail,
+        "back": back,
         "status": status,
         "title": title,
         "message": message,

@@ -75,3 +75,36 @@ def masked(name: object, value: object) -> object:
 def masked_document(document: object) -> object:
     """A whole upstream object (a device, a hook, a call body) with its credentials masked."""
     return masked(None, document)
+
+
+def unmasked(sent: object, real: object) -> object:
+    """A value a person sent back from a form that showed it masked, with each mask put back from
+    the real value: a masked field left as it was is the real value, a URL keeps its password
+    (and its credential query values) where the mask still stands. Anything typed anew stands."""
+    if not isinstance(sent, str) or MASK not in sent or real is None:
+        return sent
+    if sent == masked(None, real) or sent == MASK:
+        return real
+    if not isinstance(real, str) or "://" not in sent:
+        return sent
+    try:
+        mine, theirs = urlsplit(sent), urlsplit(real)
+    except ValueError:
+        return sent
+    netloc = mine.netloc
+    if "@" in netloc and "@" in theirs.netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        real_userinfo = theirs.netloc.rsplit("@", 1)[0]
+        real_password = real_userinfo.split(":", 1)[1] if ":" in real_userinfo else None
+        if userinfo == MASK:
+            netloc = f"{real_userinfo}@{host}"
+        elif real_password is not None and userinfo == f"{mine.username}:{MASK}":
+            netloc = f"{mine.username}:{real_password}@{host}"
+    real_query = dict(piece.split("=", 1) for piece in theirs.query.split("&") if "=" in piece)
+    query = "&".join(
+        f"{key}={real_query[key]}"
+        if piece == f"{(key := piece.split('=', 1)[0])}={MASK}" and key in real_query
+        else piece
+        for piece in (mine.query.split("&") if mine.query else [])
+    )
+    return urlunsplit((mine.scheme, netloc, mine.path, query, mine.fragment))

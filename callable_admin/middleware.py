@@ -8,9 +8,10 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from callable_admin.api import deadline
-from callable_admin.api.errors import InvalidId, SessionExpired, UpstreamError
+from callable_admin.api.errors import InvalidId, SessionExpired, UpstreamError, UpstreamNotFound
 from callable_admin.api.transport import CallLog, current_calls
 from callable_admin.errors import error_response
 from callable_admin.locks import LockBusy
@@ -85,6 +86,8 @@ class UpstreamErrorMiddleware:
             return error_response(
                 request, 404, "No such page", "That address does not name anything here."
             )
+        if isinstance(exception, UpstreamNotFound):
+            return _not_found(request, exception)
         if isinstance(exception, UpstreamError):
             log.warning(
                 "upstream error on %s: %s (%s)",
@@ -116,6 +119,28 @@ class UpstreamErrorMiddleware:
                 request, 403, "Not allowed", str(exception) or "Your role does not allow this."
             )
         return None
+
+
+# What a page's URL names, most specific first, for a 404 that says what is missing.
+MISSING = [("trunk_id", "SIP trunk"), ("hook_id", "hook"), ("account_id", "account")]
+
+
+def _not_found(request, exception):
+    """A plain 404: what is missing, why that may be, and where to go; the API's words below."""
+    kwargs = request.resolver_match.kwargs if request.resolver_match else {}
+    thing = next((name for key, name in MISSING if key in kwargs), "page")
+    if thing == "account" or "account_id" not in kwargs:
+        message = f"There is no such {thing}: it may have been removed, or the link is out of date."
+        back = (reverse("accounts:list"), "Find an account")
+    else:
+        message = (
+            f"This account has no such {thing}: it may have been removed, or the link is out "
+            "of date."
+        )
+        back = (reverse("accounts:overview", args=[kwargs["account_id"]]), "Back to the account")
+    return error_response(
+        request, 404, f"No such {thing}", message, detail=exception.message, back=back
+    )
 
 
 class HealthCheckMiddleware:

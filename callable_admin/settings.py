@@ -74,6 +74,12 @@ SIGNIN_USER_FAILURE_WINDOW = env.int("SIGNIN_USER_FAILURE_WINDOW", default=60 * 
 # Shown under the sign-in form; the demo sets it to its users. Empty in production.
 SIGNIN_HINT = env("SIGNIN_HINT", default="")
 
+# Where a number typed without its country code is read, when nothing says better.
+PHONE_REGION = env("PHONE_REGION", default="GB")
+# The number directory (search by number or domain) is rebuilt in the background when older.
+DIRECTORY_MAX_AGE = env.int("DIRECTORY_MAX_AGE", default=10 * 60)
+DIRECTORY_FANOUT = env.int("DIRECTORY_FANOUT", default=8)  # upstream reads in flight per build
+
 TRUNK_ZONES = env.list(
     "TRUNK_ZONES", default=["eu-west-1", "eu-west-2", "us-east-1", "us-west-2", "ap-southeast-2"]
 )
@@ -91,6 +97,7 @@ INSTALLED_APPS = [
     "callable_admin.audit",
     "callable_admin.calls",
     "callable_admin.locks",
+    "callable_admin.directory",
     "flows",
 ]
 
@@ -123,8 +130,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # upstream values: |isolated, |masked_url, |masked_as in every template
-            "builtins": ["callable_admin.templatetags.shown"],
+            # upstream values: |isolated, |masked_url, |inert, |masked_as, |phone in every template
+            "builtins": ["callable_admin.templatetags.shown", "callable_admin.templatetags.phones"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("flow/device-types.css", device_types_css, name="device_types_css"),
     path("accounts/<uid:account_id>/calls/", include("callable_admin.calls.urls")),
     path("audit/", include("callable_admin.audit.urls")),
+    path("directory/", include("callable_admin.directory.urls")),
 ]
 
 handler400 = errors.bad_request

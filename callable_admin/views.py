@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from callable_admin.accounts.search import matching_accounts
+from callable_admin.accounts.views import directory_main_numbers
 from callable_admin.api.client import gather, transport
 from callable_admin.api.errors import Unauthorized, UpstreamError
 from callable_admin.api.transport import api_path
@@ -15,8 +16,13 @@ HOME_ACCOUNTS = 24  # the rest are one click away, on the searchable list
 def home(request: HttpRequest) -> HttpResponse:
     organisation, accounts = gather(request.callable.me, request.callable.accounts)
     accounts = matching_accounts(accounts, "")
-    context = {"organisation": organisation, "accounts": accounts[:HOME_ACCOUNTS],
-               "account_count": len(accounts)}
+    numbers = directory_main_numbers(request)
+    shown = [{**account, "mbn": numbers.get(account["id"], "")} for account in accounts]
+    context = {
+        "organisation": organisation,
+        "accounts": shown[:HOME_ACCOUNTS],
+        "account_count": len(accounts),
+    }
     return render(request, "home.html", context)
 
 

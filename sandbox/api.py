@@ -195,6 +195,7 @@ CONTROL_ROUTES = _routes(
         (r"/_sandbox/revoke", {"POST": "revoke"}),
         (r"/_sandbox/reset", {"POST": "reset_state"}),
         (r"/_sandbox/accounts", {"POST": "create_synthetic_account"}),
+        (r"/_sandbox/accounts/(?P<account>[^/]+)/ddis", {"POST": "port_in_ddi"}),
         (r"/_sandbox/calls", {"GET": "get_calls", "DELETE": "clear_calls"}),
     ]
 )
@@ -478,7 +479,9 @@ class App:
 
     def _validate(self, kind: str, account_id: str, doc: dict, object_id: str | None) -> None:
         if kind == "trunk":
-            errors = validation.validate_trunk(doc)
+            others = [json.loads(raw) for raw in self.store.list_raw("trunk", account_id)]
+            others = [t for t in others if t.get("id") != object_id]
+            errors = validation.validate_trunk(doc, others)
         elif kind == "hook":
             errors = validation.validate_hook(doc)
         else:
@@ -608,6 +611,7 @@ class App:
                 "revoke": "POST {access: bool, refresh: bool}",
                 "reset": "POST: seeded data back; faults, log, config and calls cleared",
                 "accounts": "POST {name, devices}: an account with a synthetic flow",
+                "accounts/<id>/ddis": "POST {name}: a number ported in to the account (a DDI)",
                 "calls": "GET | DELETE: the voice calls received",
                 "openapi": "/api/v1/openapi.json",
             },
@@ -718,6 +722,21 @@ class App:
                 "trunks": len(account["trunks"]),
             },
         )
+
+    def port_in_ddi(self, call: Call) -> Response:
+        """A number allocated by porting, which the API itself cannot do."""
+        body = parse_json(call.request)
+        account_id = call.params["account"]
+        number = body.get("name")
+        if not isinstance(number, str) or not number.isdigit() or not 6 <= len(number) <= 15:
+            raise validation_failed([{"field": "name", "message": "must be 6 to 15 digits"}])
+        with self.store.transaction():
+            organisations = (seed.ORGANISATION["id"], seed.OTHER_ORGANISATION["id"])
+            if all(self.store.get_raw("account", o, account_id) is None for o in organisations):
+                raise ApiError(404, f"Account {account_id} not found")
+            ddi = {"id": seed.object_id(account_id, "ported", number), "name": number}
+            self.store.insert("ddi", account_id, ddi["id"], ddi)
+        return json_response(201, ddi)
 
     def get_calls(self, call: Call) -> Response:
         calls = [record for _, record in self.store.list_all("call")]

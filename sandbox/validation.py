@@ -219,7 +219,35 @@ def validate_address(doc: dict) -> Errors:
     return errors
 
 
-def validate_trunk(doc: dict) -> Errors:
+_PRIVATE = [
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+]
+
+
+def _unroutable(address) -> str | None:
+    """Why a trunk at `address` could never be reached from the platform."""
+    address = getattr(address, "ipv4_mapped", None) or address
+    checks = [
+        ("an unspecified address", address.is_unspecified),
+        ("an unspecified address", address in ipaddress.ip_network("0.0.0.0/8")),
+        ("a loopback address", address.is_loopback),
+        ("a link-local address", address.is_link_local),
+        ("a multicast address", address.is_multicast),
+        ("the broadcast address", address == ipaddress.IPv4Address("255.255.255.255")),
+        ("a private address", any(address.version == n.version and address in n for n in _PRIVATE)),
+    ]
+    return next((why for why, found in checks if found), None)
+
+
+def _same_ip(stored: object, ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(str(stored)) == ipaddress.ip_address(ip)
+    except ValueError:
+        return stored == ip
+
+
+def validate_trunk(doc: dict, others: list[dict] | None = None) -> Errors:
     errors = Errors()
     ip = doc.get("ip")
     if ip is None:
@@ -228,10 +256,21 @@ def validate_trunk(doc: dict) -> Errors:
         errors.add("ip", "must be a string")
     else:
         try:
-            ipaddress.ip_address(ip)
+            address = ipaddress.ip_address(ip)
         except ValueError:
             errors.add("ip", "must be a valid IPv4 or IPv6 address")
+        else:
+            why = _unroutable(address)
+            if why:
+                errors.add("ip", f"is {why}: the platform cannot reach it")
     integer(errors, doc, "port", minimum=1, maximum=65535, required=True)
+    if not errors and others:
+        for other in others:
+            if _same_ip(other.get("ip"), ip) and other.get("port") == doc.get("port"):
+                errors.add(
+                    "ip", f"{ip}:{doc.get('port')} is already used by trunk {other.get('id')}"
+                )
+                break
     text(errors, doc, "vendor", max_length=64)
     choice(errors, doc, "callerFormat", CALLER_FORMATS)
     choice(errors, doc, "calledFormat", CALLER_FORMATS)

@@ -71,6 +71,10 @@ class Sandbox:
     def create_account(self, name: str, devices: int) -> str:
         return self._control("POST", "accounts", {"name": name, "devices": devices})["id"]
 
+    def port_in(self, account_id: str, number: str) -> dict:
+        """A number ported in to the account (allocation happens outside the API)."""
+        return self._control("POST", f"accounts/{account_id}/ddis", {"name": number})
+
     def api(self, method: str, path: str, token: str, **kwargs):
         headers = {"Authorization": f"Bearer {token}"}
         return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)

@@ -86,10 +86,11 @@ def test_hostile_ids_are_404_with_no_upstream_call(demo_client, sandbox, path):
 def test_an_unknown_account_is_the_upstreams_404(demo_client, sandbox):
     response = demo_client.get("/accounts/000000000000000000000000/")
     assert response.status_code == 404
-    assert "no such thing" in response.content.decode()
+    assert "No such account" in response.content.decode()
 
 
 def test_pages_carry_server_timing_with_upstream_time_and_calls(demo_client):
+    demo_client.get("/")  # builds the number directory (main numbers), once
     response = demo_client.get("/")
     assert response["Server-Timing"].startswith("upstream;dur=")
     assert 'desc="2 calls"' in response["Server-Timing"]
@@ -135,3 +136,21 @@ def test_a_form_without_its_csrf_token_gets_a_friendly_403(sandbox):
     response = strict.post("/login/", {"username": "demo", "password": "1234"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+def test_an_account_the_api_does_not_have_is_a_plain_404(demo_client):
+    response = demo_client.get("/accounts/ffffffffffffffffffffffff/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "No such account" in page and "may have been removed" in page
+    assert 'href="/accounts/">Find an account</a>' in page
+    assert "Traceback" not in page
+
+
+def test_a_trunk_the_account_does_not_have_says_so_and_leads_back_to_the_account(demo_client):
+    response = demo_client.get("/accounts/5554872eb0731b38efa4d444/trunks/no-such-trunk/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "No such SIP trunk" in page and "This account has no such SIP trunk" in page
+    assert 'href="/accounts/5554872eb0731b38efa4d444/">Back to the account</a>' in page
+    assert "The Callable API said:" in page  # its own words, below ours

@@ -188,3 +188,18 @@ def test_no_template_has_inline_script_or_style_the_policy_would_block():
             f"{path.name}: {what}" for what, pattern in INLINE.items() if pattern.search(text)
         ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Darren's Pizzas", "Darren&#x27;s Pizzas"),  # left to right: as it is, escaped
+        ("evil/\u202egnp.exe", "<bdi>evil/\ufffdgnp.exe</bdi>"),
+        ("\u05e9\u05dc\u05d5\u05dd <b>", "<bdi>\u05e9\u05dc\u05d5\u05dd &lt;b&gt;</bdi>"),
+        ("a\u2067b\u2069c", "<bdi>a\ufffdb\ufffdc</bdi>"),
+    ],
+)
+def test_isolated_wraps_only_text_with_a_direction_and_makes_controls_inert(text, shown):
+    from django.template import Context, Template
+
+    assert Template("{{ v|isolated }}").render(Context({"v": text})) == shown

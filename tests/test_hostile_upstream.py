@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from callable_admin.masking import MASK
-from tests.conftest import DARREN, DARREN_GATEWAY
+from tests.conftest import DARREN, DARREN_GATEWAY, DARREN_HOOK_EVENT, DARREN_TRUNK
 from tests.odd_upstream import GATEWAY, ODD, QUEUE, RLO, odd_upstream
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_the_inspector_takes_any_device_id_as_a_query_and_refuses_what_names_non
     assert inspector(odd, "x" * 201).status_code == 404
     # the canvas asks for the inspector that way
     page = odd.get(FLOW).content.decode()
-    assert f'data-inspector-url="{FLOW}device/?id=DEVICE"' in page
+    assert f'data-inspector-url="{FLOW}device/?id="' in page
 
 
 def test_a_trace_through_ids_with_spaces_and_bars_names_each_device_and_link_whole(odd):
@@ -162,3 +162,37 @@ def test_support_gets_403_for_the_json_export_and_no_button_for_it(support_clien
     assert sandbox.api_requests() == []  # refused before any upstream call
     canvas = support_client.get(f"/accounts/{DARREN}/flow/").content.decode()
     assert "export.json" not in canvas and "export.svg" in canvas
+
+
+@pytest.fixture
+def reversed_names(sandbox):
+    """A trunk description and a hook URL stored upstream with a right-to-left override."""
+    token = sandbox.token()
+    for path, field, value in (
+        (f"/api/v1/account/{DARREN}/trunk/{DARREN_TRUNK}", "description", f"evil/{RLO}gnp.exe"),
+        (
+            f"/api/v1/account/{DARREN}/hook/{DARREN_HOOK_EVENT}",
+            "url",
+            f"https://e.example/{RLO}gnp.exe",
+        ),
+    ):
+        stored = sandbox.api("GET", path, token).json()
+        assert sandbox.api("PUT", path, token, json={**stored, field: value}).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/accounts/{DARREN}/",
+        f"/accounts/{DARREN}/trunks/",
+        f"/accounts/{DARREN}/trunks/{DARREN_TRUNK}/",
+        f"/accounts/{DARREN}/hooks/",
+        f"/accounts/{DARREN}/hooks/{DARREN_HOOK_EVENT}/",
+    ],
+)
+def test_an_override_stored_upstream_is_shown_inert_and_isolated_on_account_pages(
+    support_client, reversed_names, path
+):
+    page = support_client.get(path).content.decode()
+    assert RLO not in page
+    assert "<bdi>" in page and "gnp.exe" in page

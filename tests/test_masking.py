@@ -1,8 +1,12 @@
 """One masking rule for credentials shown to a person: the rule itself, then every page that
 shows upstream values, and the audit log, against the sandbox over HTTP."""
 
+import html
+import re
+
 import pytest
 
+from callable_admin.accounts.conflicts import read_original
 from callable_admin.audit.models import AuditEntry
 from callable_admin.masking import MASK, mask_url, masked, masked_document
 from tests.accounts.pages import form_fields
@@ -154,3 +158,65 @@ def test_the_audit_log_masks_a_hook_url_password_changed_through_the_dashboard(
     assert URL_PASSWORD not in str(entry.changes)
     page = demo_client.get("/audit/").content.decode()
     assert URL_PASSWORD not in page and f"hookuser:{MASK}@hooks.example" in page
+
+
+# the admin's edit form: credentials masked there too, put back on save
+
+EDIT = f"/accounts/{DARREN}/hooks/{DARREN_HOOK_EVENT}/"
+
+
+def stored_hook(sandbox) -> dict:
+    return sandbox.api("GET", f"{HOOK_API}/{DARREN_HOOK_EVENT}", sandbox.token()).json()
+
+
+@pytest.mark.django_db
+def test_the_edit_form_and_its_signed_original_hold_no_credential(demo_client, secret_hook):
+    response = demo_client.get(EDIT)
+    assert_no_secret(response.content.decode())
+    fields = form_fields(response)
+    assert fields["url"] == f"https://hookuser:{MASK}@hooks.example/in?token={MASK}"
+    original = read_original(fields["original"], "hook", DARREN, DARREN_HOOK_EVENT)
+    assert URL_PASSWORD not in str(original.values) and QUERY_TOKEN not in str(original.values)
+
+
+@pytest.mark.django_db
+def test_saving_other_fields_keeps_the_hidden_credentials(demo_client, sandbox, secret_hook):
+    fields = form_fields(demo_client.get(EDIT))
+    assert demo_client.post(EDIT, {**fields, "priority": "77"}).status_code == 302
+    hook = stored_hook(sandbox)
+    assert hook["priority"] == 77 and hook["url"] == secret_hook["url"]
+    assert hook["headers"] == secret_hook["headers"]
+
+
+@pytest.mark.django_db
+def test_a_new_host_with_the_mask_left_in_place_keeps_the_password(
+    demo_client, sandbox, secret_hook
+):
+    fields = form_fields(demo_client.get(EDIT))
+    moved = fields["url"].replace("hooks.example", "moved.example")
+    assert demo_client.post(EDIT, {**fields, "url": moved}).status_code == 302
+    expected = f"https://hookuser:{URL_PASSWORD}@moved.example/in?token={QUERY_TOKEN}"
+    assert stored_hook(sandbox)["url"] == expected
+
+
+@pytest.mark.django_db
+def test_a_conflict_over_the_url_shows_neither_password_and_theirs_can_be_kept(
+    demo_client, sandbox, secret_hook
+):
+    fields = form_fields(demo_client.get(EDIT))
+    theirs = "https://other:their-pass-8@theirs.example/in"
+    sandbox.api(
+        "PUT",
+        f"{HOOK_API}/{DARREN_HOOK_EVENT}",
+        sandbox.token(),
+        json={**secret_hook, "url": theirs},
+    )
+    response = demo_client.post(EDIT, {**fields, "url": "https://mine.example/in"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "their-pass-8" not in page and URL_PASSWORD not in page
+    settle = form_fields(response)
+    choices = re.findall(r'<input type="radio" name="url" value="([^"]*)"', page)
+    assert html.unescape(choices[1]) == f"https://other:{MASK}@theirs.example/in"
+    assert demo_client.post(EDIT, {**settle, "url": html.unescape(choices[1])}).status_code == 302
+    assert stored_hook(sandbox)["url"] == theirs

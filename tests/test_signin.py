@@ -1,5 +1,7 @@
 """Signing in with the user's own Callable tokens, against the sandbox over HTTP."""
 
+import re
+
 import pytest
 
 from callable_admin.signin.models import CallableUser, TokenGrant
@@ -23,14 +25,16 @@ def test_the_organisation_page_shows_name_user_roles_and_accounts(client, sandbo
     page = client.get("/").content.decode()
     assert "Demo Organisation" in page
     assert "Darren&#x27;s Pizzas" in page and "Dean&#x27;s Taxis" in page
-    assert "OrganisationAdmin" in page and "VoiceChannel" in page
+    assert "Organisation admin" in page and "Can place calls" in page
+    assert "OrganisationAdmin" not in page and "VoiceChannel" not in page  # said as people say it
 
 
 def test_the_support_user_is_read_only(client, sandbox):
     sign_in(client, "support")
     grant = TokenGrant.objects.get()
     assert "OrganisationAdmin" not in grant.roles and "VoiceChannel" not in grant.roles
-    assert "Read-only" in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert "Read only" in page and "Support, read only" in page
 
 
 def test_one_local_user_per_upstream_user_and_organisation(client, sandbox):
@@ -202,7 +206,10 @@ def test_an_upstream_that_is_down_at_sign_in_gets_a_clear_message(client, sandbo
 def test_the_organisation_page_sorts_accounts_ignoring_accents_and_links_to_all(client, sandbox):
     sign_in(client, "demo")
     page = client.get("/").content.decode()
-    names = [line.split("</span>")[0] for line in page.split('<span class="name">')[1:]]
+    rows = re.findall(
+        r'<tr><td><a href="/accounts/[^/]+/">([^<]+)</a></td><td class="phone">([^<]+)</td>', page
+    )
+    names = [name for name, _ in rows]
     assert len(names) == 24
     assert names[:5] == [
         "Abbey Lane Recording Studio",
@@ -212,6 +219,13 @@ def test_the_organisation_page_sorts_accounts_ignoring_accents_and_links_to_all(
         "Ångström Labs",
     ]
     assert "All 73 accounts" in page
+
+
+def test_the_organisation_page_shows_each_accounts_main_number_as_people_read_it(client, sandbox):
+    sign_in(client, "demo")
+    page = client.get("/").content.decode()
+    assert '<td class="phone">+44 1234 567890</td>' in page  # Darren's Pizzas
+    assert "5554872eb0731b38efa4d444</span>" not in page  # no card of hex ids
 
 
 def test_behind_our_proxy_failures_count_per_client_not_per_proxy(client, sandbox, settings):

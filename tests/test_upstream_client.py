@@ -29,7 +29,7 @@ def api(sandbox):
 
 
 NEW_TRUNK = {
-    "ip": "10.1.2.3",
+    "ip": "198.51.100.23",
     "port": 5061,
     "vendor": "generic",
     "callerFormat": "e164",
@@ -45,7 +45,7 @@ def test_a_create_finds_the_new_id_whatever_the_201_carries(api, sandbox, mode):
     sandbox.config(created=mode)
     created = api.create_trunk(DARREN, NEW_TRUNK)
     assert created.id and created.id != DARREN_TRUNK
-    assert api.trunk(DARREN, created.id)["ip"] == "10.1.2.3"
+    assert api.trunk(DARREN, created.id)["ip"] == "198.51.100.23"
 
 
 def test_unknown_fields_survive_a_round_trip(api):

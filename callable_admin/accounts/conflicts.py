@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.core import signing
 
+from callable_admin.masking import masked
+
 
 class _Absent:
     """A field the object does not have (JSON-null and "" count as blank too)."""
@@ -74,6 +76,10 @@ def same(one: object, other: object) -> bool:
     return (blank(one) and blank(other)) or (not blank(one) and one == other)
 
 
+def _shown(name: str, value: object) -> object:
+    return value if value is ABSENT else masked(name, value)
+
+
 def merge(current: dict, original: dict | None, mine: dict, changed: set[str]) -> Merge:
     """Apply my `changed` fields of `mine` to the `current` object. `original` None means the
     form's origin is unknown: every field where mine differs from current must be confirmed."""
@@ -85,7 +91,8 @@ def merge(current: dict, original: dict | None, mine: dict, changed: set[str]) -
             i_changed, they_changed = not same(value, theirs), True
         else:
             i_changed = name in changed
-            they_changed = not same(theirs, original.get(name, ABSENT))
+            # the original is what the form showed: credentials masked, so compare as shown
+            they_changed = not same(_shown(name, theirs), original.get(name, ABSENT))
         if not i_changed or same(value, theirs):
             continue  # untouched, or we both arrived at the same value: theirs stands
         if they_changed:

@@ -23,12 +23,10 @@ HOOK_APPS = [
     ("flow.generic", "Flow hook (flow.generic): a third party steers the flow"),
     ("event.generic", "Event hook (event.generic): receives call events"),
 ]
-HOOK_AUTH_TYPES = [
-    ("DISABLED", "None (DISABLED)"),
-    ("BASIC", "Basic (BASIC)"),
-    ("BEARER", "Bearer token (BEARER)"),
-    ("HMAC", "Signed (HMAC)"),
-]
+# Basic, Bearer and HMAC need a credential the API gives no field for: not offered here. A hook
+# that already has one shows it and keeps it (`UpstreamObjectForm.allow`).
+HOOK_AUTH_TYPES = [("DISABLED", "None (DISABLED)")]
+AUTH_TYPE_NAMES = {"BASIC": "Basic", "BEARER": "Bearer token", "HMAC": "Signed (HMAC)"}
 HOOK_METHODS = [("POST", "POST"), ("PUT", "PUT"), ("GET", "GET")]
 MAX_URL_LENGTH = 2048
 
@@ -56,11 +54,44 @@ def check_http_url(value: str) -> None:
 
 def check_ip_address(value: str) -> None:
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError as exc:
         raise ValidationError(
             "Enter an IPv4 address (203.0.113.5) or an IPv6 address (2001:db8::5)."
         ) from exc
+    why = unreachable(address)
+    if why:
+        raise ValidationError(
+            f"{value} is {why}: Callable, in the cloud, cannot reach it. "
+            "Enter the public address of the PBX."
+        )
+
+
+# Addresses that only mean something inside one network; what the sandbox refuses too.
+PRIVATE_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+]
+
+
+def unreachable(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a cloud platform cannot reach `address`, or None if it can."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    if address.is_unspecified or address in ipaddress.ip_network("0.0.0.0/8"):
+        return "an unspecified address"
+    if address.is_loopback:
+        return "a loopback address (this machine only)"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_multicast:
+        return "a multicast address"
+    if address == ipaddress.IPv4Address("255.255.255.255"):
+        return "the broadcast address"
+    if any(address.version == n.version and address in n for n in PRIVATE_NETWORKS):
+        return "a private address"
+    return None
 
 
 def text_field(label: str, max_length: int, *, required: bool = False, **kwargs) -> forms.CharField:
@@ -83,13 +114,18 @@ class UpstreamObjectForm(forms.Form):
     leave_out_when_blank: frozenset[str] = frozenset()
     # Fields given a whole row of the form.
     wide_fields: frozenset[str] = frozenset()
+    # Whether the object must differ from the account's others (see `check_siblings`).
+    checks_siblings = False
 
     def __init__(self, data=None, *, stored: dict | None = None, **kwargs):
         if data is None:
             data = kept.take()  # what a POST carried when its session had ended, for review
         stored = stored or {}
+        # credentials shown masked, here and in the signed original; a save puts them back
         initial = {
-            name: stored[name] for name in self.api_field_names() if stored.get(name) is not None
+            name: masked(name, stored[name])
+            for name in self.api_field_names()
+            if stored.get(name) is not None
         }
         super().__init__(data, initial={**initial, **kwargs.pop("initial", {})}, **kwargs)
         self.conflicts: dict = {}
@@ -107,7 +143,10 @@ class UpstreamObjectForm(forms.Form):
             if not isinstance(field, forms.ChoiceField) or value is None or value == "":
                 continue
             if str(value) not in {str(key) for key, _ in field.choices}:
-                field.choices = [*field.choices, (str(value), f"{value} (current value)")]
+                field.choices = [*field.choices, (str(value), self.kept_label(name, value))]
+
+    def kept_label(self, name: str, value: object) -> str:
+        return f"{value} (current value)"
 
     def values(self) -> dict:
         """The object's fields as the form holds them now, for the signed original."""
@@ -122,6 +161,9 @@ class UpstreamObjectForm(forms.Form):
                 value = ABSENT
             values[name] = value
         return values
+
+    def check_siblings(self, siblings: list[dict]) -> None:
+        """Add errors where this object clashes with another of the account's."""
 
     def clean(self):
         cleaned = super().clean()
@@ -216,10 +258,32 @@ class TrunkForm(UpstreamObjectForm):
     leave_out_when_blank = frozenset({"callerFormat", "calledFormat", "countryCode"})
     wide_fields = frozenset({"description"})
 
+    checks_siblings = True
+
     def clean_ip(self) -> str:
         value = self.cleaned_data["ip"]
-        check_ip_address(value)
+        if not _keep_untouched(self, "ip", value):
+            check_ip_address(value)
         return value
+
+    def check_siblings(self, siblings: list[dict]) -> None:
+        ip, port = self.cleaned_data.get("ip"), self.cleaned_data.get("port")
+        if not ip or port is None:
+            return
+        for trunk in siblings:
+            if _same_address(trunk.get("ip"), ip) and str(trunk.get("port")) == str(port):
+                other = trunk.get("description") or "another trunk"
+                self.add_error(
+                    "ip", f"{ip}:{port} is already the address of {other} on this account."
+                )
+                return
+
+
+def _same_address(stored: object, typed: str) -> bool:
+    try:
+        return ipaddress.ip_address(str(stored)) == ipaddress.ip_address(typed)
+    except ValueError:
+        return str(stored) == typed
 
 
 class HookForm(UpstreamObjectForm):
@@ -234,7 +298,10 @@ class HookForm(UpstreamObjectForm):
         label="HTTP method", required=False, choices=[("", "Not set"), *HOOK_METHODS]
     )
     authType = forms.ChoiceField(
-        label="Authentication", required=False, choices=[("", "Not set"), *HOOK_AUTH_TYPES]
+        label="Authentication",
+        required=False,
+        choices=[("", "Not set"), *HOOK_AUTH_TYPES],
+        help_text="Credentials cannot be set here; a hook configured with one keeps it.",
     )
     priority = forms.IntegerField(
         label="Priority",
@@ -245,3 +312,8 @@ class HookForm(UpstreamObjectForm):
     )
     leave_out_when_blank = frozenset({"method", "authType"})
     wide_fields = frozenset({"url", "app"})
+
+    def kept_label(self, name: str, value: object) -> str:
+        if name == "authType" and str(value) in AUTH_TYPE_NAMES:
+            return f"{AUTH_TYPE_NAMES[str(value)]} ({value}), as configured elsewhere: kept"
+        return super().kept_label(name, value)

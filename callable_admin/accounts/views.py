@@ -3,7 +3,9 @@
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from callable_admin import phones
 from callable_admin.accounts.conflicts import (
     ABSENT,
     Merge,
@@ -33,8 +36,11 @@ from callable_admin.api.errors import (
     UpstreamRejected,
 )
 from callable_admin.audit.record import audited
+from callable_admin.directory import refresh
+from callable_admin.directory import search as directory_search
+from callable_admin.directory.models import DirectoryBuild, ListedAccount
 from callable_admin.forms import save_or_explain
-from callable_admin.masking import masked
+from callable_admin.masking import masked, unmasked
 from callable_admin.signin.roles import admin_required, admin_required_for_writes
 from flows.model import graph, routes
 from flows.model.findings import validate
@@ -61,17 +67,88 @@ def _section(result: object) -> tuple[object, UpstreamError | None]:
 @vary_on_headers("HX-Request")
 def account_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    accounts = request.callable.accounts()
-    found = matching_accounts(accounts, query)
-    page = Paginator(found, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    organisation_id = request.user.organisation_id
+    live = bool(request.htmx and request.htmx.target == "results")
+    found = Found(query=query)
+    if query:
+        found = _search(request, query)
+        number_page = found.number_page()
+        if number_page and not live:
+            return redirect(number_page)  # the caller's number: straight to it
+    else:
+        accounts = matching_accounts(request.callable.accounts(), "")
+        numbers = directory_main_numbers(request)
+        found.directory = refresh.state(organisation_id)
+        found.rows = [
+            directory_search.Match(_listed(account, numbers.get(account["id"], "")), "")
+            for account in accounts
+        ]
+        found.total = len(accounts)
+    page = Paginator(found.rows, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
     template = "accounts/list.html"
-    if request.htmx and request.htmx.target == "results":
+    if live:
         template += "#results"  # live search swaps only the results
     return render(
         request,
         template,
-        {"query": query, "page": page, "found": len(found), "total": len(accounts)},
+        {
+            "query": query,
+            "page": page,
+            "found": len(found.rows),
+            "total": found.total,
+            "directory": found.directory,
+            "directory_age": refresh.age_text(found.directory),
+            "directory_building": refresh.building(organisation_id),
+            "numbers_searched": found.numbers_searched,
+        },
     )
+
+
+@dataclass
+class Found:
+    query: str
+    rows: list = dataclass_field(default_factory=list)
+    total: int = 0
+    numbers_searched: bool = True  # False: the directory was not ready, names and ids only
+    directory: DirectoryBuild | None = None  # the directory searched, as it was
+
+    def number_page(self) -> str | None:
+        """The Numbers page of the one account owning the whole number typed, if so."""
+        accounts = {m.account.account_id for m in self.rows}
+        first = self.rows[0] if self.rows else None
+        if len(accounts) != 1 or first.field not in directory_search.NUMBER_FIELDS:
+            return None
+        if not first.exact:
+            return None
+        url = reverse("accounts:ddis", args=[first.account.account_id])
+        return f"{url}?number={first.number}#number-{first.number}"
+
+
+def _listed(account: dict, mbn: str = "") -> ListedAccount:
+    return ListedAccount(account_id=account["id"], name=str(account.get("name") or ""), mbn=mbn)
+
+
+def directory_main_numbers(request: HttpRequest) -> dict[str, str]:
+    """Account id → main number, from the directory (built first if need be)."""
+    organisation_id = request.user.organisation_id
+    refresh.ready(request.callable, organisation_id)
+    return directory_search.main_numbers(organisation_id)
+
+
+def _search(request: HttpRequest, query: str) -> Found:
+    """Search the number directory. While another request builds it for the first time,
+    names and ids are searched upstream instead."""
+    organisation_id = request.user.organisation_id
+    current = refresh.ready(request.callable, organisation_id)
+    if current is not None and current.built_at is not None:
+        rows = directory_search.find(organisation_id, query, settings.PHONE_REGION)
+        return Found(query, rows, current.accounts, directory=current)
+    accounts = request.callable.accounts()
+    rows = [
+        directory_search.Match(_listed(account), directory_search.NAME)
+        for account in matching_accounts(accounts, query)
+    ]
+    return Found(query, rows, len(accounts), False, refresh.state(organisation_id))
 
 
 @require_http_methods(READ)
@@ -107,6 +184,7 @@ def overview(request: HttpRequest, account_id: str) -> HttpResponse:
         "address": address,
         "address_error": address_error,
         "ddis_error": ddis_error or devices_error,
+        "ddi_count": len(ddis) if ddis is not None else None,
         "ddi_routes": routes.ddi_routes(flow, validate(flow)) if ddis is not None else [],
         "trunks_error": trunks_error,
         "trunks": [(trunk, routes.gateways_using(flow, trunk["id"])) for trunk in trunks or []],
@@ -129,6 +207,10 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
     )
     flow = graph.parse(devices, numbers)
     ddi_routes = routes.ddi_routes(flow, validate(flow))
+    # A number a search found, shown highlighted (`?number=441234567890`).
+    highlight = phones.digits(request.GET.get("number", ""))[:32]
+    main = phones.digits(str(account.get("mbn") or ""))
+    main_only = bool(main) and all(route.number != main for route in ddi_routes)
     return render(
         request,
         "accounts/ddis.html",
@@ -137,6 +219,9 @@ def ddis(request: HttpRequest, account_id: str) -> HttpResponse:
             "tab": "ddis",
             "routes": ddi_routes,
             "problems": sum(1 for route in ddi_routes if route.problem),
+            "highlight": highlight,
+            "main_only": main_only,
+            "highlight_main": main_only and highlight == main,
         },
     )
 
@@ -206,9 +291,11 @@ def _save_changes(
 
     def save() -> Merge:
         current = read()
-        merged = merge(
-            current, original.values if original else None, form.api_values(), form.changed_fields()
-        )
+        # the form showed credentials masked: where a mask still stands, the stored value does
+        mine = {
+            name: unmasked(value, current.get(name)) for name, value in form.api_values().items()
+        }
+        merged = merge(current, original.values if original else None, mine, form.changed_fields())
         if merged.conflicts or merged.document == current:
             return merged
         with audited(
@@ -247,6 +334,9 @@ def _save_edit(
     account = _heading(account_id, original)
     if not (form.is_valid() and _choices_made(request, form)):
         return show(account, form, 400)
+    status = _check_siblings(request, form, kind, account_id, object_id)
+    if status:
+        return show(account, form, status)
     saved, status, merged = _save_changes(
         request,
         form,
@@ -278,6 +368,21 @@ def _save_edit(
     return redirect(request.path)
 
 
+def _check_siblings(
+    request: HttpRequest, form: UpstreamObjectForm, kind: str, account_id: str, object_id
+) -> int:
+    """A form whose object must differ from its siblings (a trunk's ip:port) checks them before
+    any write. 0 when all is well; else the status to answer with, the reason on the form."""
+    if not form.checks_siblings:
+        return 0
+    listing = getattr(request.callable, f"{kind}s")
+    read, status, siblings = save_or_explain(form, lambda: listing(account_id))
+    if not read:
+        return status
+    form.check_siblings([s for s in siblings if s.get("id") != object_id])
+    return 400 if form.errors else 0
+
+
 def _conflict_form(
     form_class: type[UpstreamObjectForm],
     merged: Merge,
@@ -303,8 +408,8 @@ def _conflict_form(
         form.conflicts[name] = {
             "mine": _form_value(mine_values[name]),
             "mine_label": form.display(name, mine_values[name]),
-            "theirs": _form_value(merged.current.get(name)),
-            "theirs_label": form.display(name, merged.current.get(name)),
+            "theirs": _form_value(masked(name, merged.current.get(name))),
+            "theirs_label": form.display(name, masked(name, merged.current.get(name))),
         }
     return form
 
@@ -586,6 +691,9 @@ def _create(
         account = _heading(account_id, original)
         if not form.is_valid():
             return _page(request, template, account, form, context, status=400)
+        status = _check_siblings(request, form, kind, account_id, None)
+        if status:
+            return _page(request, template, account, form, context, status=status)
         document = {name: value for name, value in form.api_values().items() if value is not ABSENT}
 
         def save():

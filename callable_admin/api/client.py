@@ -5,7 +5,8 @@ every field the upstream sent, known or not, so an update can send them all back
 
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -240,6 +241,36 @@ def gather(*reads: Callable[[], T], tolerate: bool = False) -> list:
             first_error = first_error or exc
     if first_error is not None and not tolerate:
         raise first_error
+    return results
+
+
+def fan_out(reads: Sequence[Callable[[], T]], *, at_most: int) -> list:
+    """Run many reads with at most `at_most` in flight, results in order, a failed read's
+    exception in its place: a long job (the number directory) never has thousands of reads in
+    flight, and pages never queue behind them."""
+    results: list = [None] * len(reads)
+    pending: dict[Future, int] = {}
+    context = contextvars.copy_context()
+    upcoming = iter(range(len(reads)))
+
+    def submit(index: int) -> None:
+        pending[_readers.submit(functools.partial(context.copy().run, _in_pool, reads[index]))] = index
+
+    for index in upcoming:
+        submit(index)
+        if len(pending) >= max(1, at_most):
+            break
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            index = pending.pop(future)
+            try:
+                results[index] = future.result()
+            except Exception as exc:
+                results[index] = exc
+            following = next(upcoming, None)
+            if following is not None:
+                submit(following)
     return results
 
 

@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
     account_id = models.CharField(max_length=64, db_index=True)
     object_kind = models.CharField(max_length=32)
     object_id = models.CharField(max_length=64, blank=True)
+    object_name = models.CharField(max_length=200, blank=True)  # as people know it, at the time
     action = models.CharField(max_length=16)
     changes = models.JSONField(default=dict)  # field → {"before": …, "after": …}
     outcome = models.CharField(max_length=8, choices=OUTCOMES)
@@ -31,6 +32,13 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_kind}"
+
+    def object_label(self) -> str:
+        """The object as people name it: "trunk 203.0.113.5:5060", "address", "device Main menu"."""
+        kind = {"ddi": "number"}.get(self.object_kind, self.object_kind)
+        if self.object_name:
+            return f"{kind} {self.object_name}"
+        return kind
 
     def change_rows(self) -> list[tuple[str, str, str]]:
         """(field, before, after) as text, for the page and the CSV."""

@@ -3,9 +3,15 @@ outcome whatever happens, and lets the error rise for its handler."""
 
 from contextlib import contextmanager
 
+from django.dispatch import Signal
+
 from callable_admin.api.errors import UpstreamError, UpstreamRejected
 from callable_admin.audit.models import AuditEntry
 from callable_admin.masking import masked
+
+# Sent after a write the upstream applied (request, account_id, kind), e.g. to update the
+# number directory at once.
+write_applied = Signal()
 
 
 def changed_fields(before: dict | None, after: dict | None) -> dict:
@@ -19,6 +25,20 @@ def changed_fields(before: dict | None, after: dict | None) -> dict:
                 "after": masked(name, after.get(name)),
             }
     return changes
+
+
+def object_name(kind: str, document: dict | None) -> str:
+    """How people tell this object from its siblings: a device or account by name, a trunk by
+    its description or address, a hook by its URL."""
+    document = document or {}
+    if kind == "trunk":
+        address = ":".join(str(document[f]) for f in ("ip", "port") if document.get(f))
+        name = document.get("description") or address
+    elif kind == "hook":
+        name = masked("url", document.get("url")) or document.get("app")
+    else:
+        name = document.get("name")
+    return str(name or "")[:200]
 
 
 @contextmanager
@@ -39,6 +59,7 @@ def audited(
         account_id=account_id,
         object_kind=kind,
         object_id=object_id or "",
+        object_name=object_name(kind, after or before),
         action=action,
         changes=changed_fields(before, after),
         request_id=getattr(request, "request_id", ""),
@@ -56,3 +77,4 @@ def audited(
     else:
         entry.outcome = AuditEntry.APPLIED
         entry.save()
+        write_applied.send(AuditEntry, request=request, account_id=account_id, kind=kind)

@@ -1,9 +1,11 @@
-"""The audit log: every write attempted through the dashboard, for the organisation's admins."""
+"""The audit log: every write attempted through the dashboard, for everyone of the organisation
+(support staff read it too)."""
 
 import csv
-from datetime import UTC
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from callable_admin.api.errors import SessionExpired, UpstreamError
 from callable_admin.audit.models import AuditEntry
-from callable_admin.signin.roles import admin_required
 
 ENTRIES_PER_PAGE = 50
 CSV_COLUMNS = [
@@ -23,6 +24,7 @@ CSV_COLUMNS = [
     "account",
     "object kind",
     "object id",
+    "object name",
     "action",
     "changes",
     "outcome",
@@ -32,22 +34,50 @@ CSV_COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _entries(request: HttpRequest) -> tuple[QuerySet, dict]:
-    """This organisation's entries, narrowed by the `account` and `user` filters."""
+class AuditFilters(forms.Form):
+    """What narrows the log; a value that is not valid is said by its field and not applied."""
+
+    account = forms.CharField(required=False, max_length=64)
+    object = forms.CharField(required=False, max_length=64)  # "address" or an object's id
+    user = forms.CharField(required=False, max_length=150)
+    since = forms.DateField(required=False, label="From")
+    until = forms.DateField(required=False, label="Until")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "Choose a day on or after the first day.")
+        return data
+
+
+def _entries(request: HttpRequest) -> tuple[QuerySet, AuditFilters]:
+    """This organisation's entries, narrowed by the valid filters."""
     entries = AuditEntry.objects.filter(organisation_id=request.user.organisation_id)
-    filters = {
-        "account": request.GET.get("account", "").strip()[:64],
-        "user": request.GET.get("user", "").strip()[:150],
+    filters = AuditFilters(request.GET)
+    filters.is_valid()
+    chosen = {
+        name: value
+        for name, value in filters.cleaned_data.items()
+        if value not in (None, "") and name not in filters.errors
     }
-    if filters["account"]:
-        entries = entries.filter(account_id=filters["account"])
-    if filters["user"]:
-        entries = entries.filter(username=filters["user"])
+    if "account" in chosen:
+        entries = entries.filter(account_id=chosen["account"])
+    if "user" in chosen:
+        entries = entries.filter(username=chosen["user"])
+    if chosen.get("object") == "address":
+        entries = entries.filter(object_kind="address")
+    elif "object" in chosen:
+        entries = entries.filter(object_id=chosen["object"])
+    zone = timezone.get_current_timezone()
+    if "since" in chosen:
+        entries = entries.filter(at__gte=datetime.combine(chosen["since"], time.min, zone))
+    if "until" in chosen:
+        next_day = chosen["until"] + timedelta(days=1)
+        entries = entries.filter(at__lt=datetime.combine(next_day, time.min, zone))
     return entries, filters
 
 
 @require_http_methods(["GET", "HEAD"])
-@admin_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     entries, filters = _entries(request)
     if request.GET.get("format") == "csv":
@@ -59,25 +89,41 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page.object_list = list(page.object_list)
     for entry in page.object_list:
         entry.account_name = names.get(entry.account_id, "")
+    account = filters.cleaned_data.get("account") or ""
+    query = {name: value for name, value in request.GET.items() if name != "page" and value}
     return render(
         request,
         "audit/log.html",
         {
             "page": page,
             "filters": filters,
-            "filtered": any(filters.values()),
+            "filtered": bool(query),
             "account_choices": sorted(
                 ((account_id, names.get(account_id, account_id)) for account_id in account_ids),
                 key=lambda pair: pair[1].casefold(),
             ),
+            "object_choices": _object_choices(everything, account),
             "users": sorted(set(everything.values_list("username", flat=True))),
-            "export_query": urlencode({name: value for name, value in filters.items() if value}),
+            "export_query": urlencode(query),
         },
+        status=400 if filters.errors else 200,
     )
 
 
+def _object_choices(entries: QuerySet, account_id: str) -> list[tuple[str, str]]:
+    """(value, label) of each object the log names, newest name first: "trunk Office PBX"."""
+    if account_id:
+        entries = entries.filter(account_id=account_id)
+    seen: dict[str, str] = {}
+    for kind, object_id, name in entries.values_list("object_kind", "object_id", "object_name"):
+        if kind == "address":
+            seen.setdefault("address", "address")
+        elif object_id and object_id not in seen:
+            seen[object_id] = f"{kind} {name}" if name else f"{kind} {object_id}"
+    return sorted(seen.items(), key=lambda pair: pair[1].casefold())
+
+
 @require_http_methods(["GET", "HEAD"])
-@admin_required
 def audit_csv(request: HttpRequest) -> HttpResponse:
     entries, _ = _entries(request)
     return _csv(entries)
@@ -122,6 +168,7 @@ def _csv(entries: QuerySet) -> HttpResponse:
                     entry.account_id,
                     entry.object_kind,
                     entry.object_id,
+                    entry.object_name,
                     entry.action,
                     _changes_text(entry),
                     entry.outcome,

@@ -4,10 +4,13 @@ by `verbs.build_call`; this form only says whether that body may be sent."""
 
 from dataclasses import dataclass
 
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 
+from callable_admin import phones
 from callable_admin.calls.verbs import (
     TARGET_FIELDS,
     TARGET_KINDS,
@@ -21,7 +24,9 @@ from callable_admin.calls.verbs import (
 from callable_admin.forms import refuse_bidi_controls
 
 E164 = RegexValidator(
-    r"^\+[1-9][0-9]{5,14}\Z", "Enter an E.164 number: +, country code, number (e.g. +441234567890)."
+    r"^\+[1-9][0-9]{5,14}\Z",
+    "Enter a number as dialled in the account's country (01234 567890) or with its country "
+    "code (+44 1234 567890).",
 )
 EXTENSION = RegexValidator(r"^[0-9]{1,10}\Z", "Enter 1 to 10 digits.")
 SIP_URI = RegexValidator(r"^sips?:\S+\Z", "Enter a SIP URI starting sip: or sips:.")
@@ -36,6 +41,37 @@ MISSING = {
     "device": "Choose a device.",
     "sip_uri": "Enter the SIP URI.",
 }
+
+
+def region_for(account: dict) -> str:
+    """The country a number typed without its code is read in: the account's main number's."""
+    return phones.region_of(account.get("mbn")) or settings.PHONE_REGION
+
+
+def region_from_form(value: str) -> str:
+    value = str(value or "").upper()
+    return value if value in phonenumbers.SUPPORTED_REGIONS else settings.PHONE_REGION
+
+
+def in_e164(draft: Draft, region: str) -> Draft:
+    """The draft with each number typed as people dial it written as the API wants (E.164),
+    read in `region`. What is not a number stays as typed, for the form to refuse by its field."""
+
+    def written(text: str) -> str:
+        return phones.e164(text, region) or text if text.strip() else text
+
+    def target(typed: Target) -> Target:
+        if typed.get("kind") == "phoneNumber" and "number" in typed:
+            return {**typed, "number": written(typed["number"])}
+        return typed
+
+    draft.caller_id = written(draft.caller_id)
+    draft.target = target(draft.target)
+    for verb in draft.verbs:
+        if "caller_id" in verb.fields:
+            verb.fields["caller_id"] = written(verb.fields["caller_id"])
+        verb.targets = [target(typed) for typed in verb.targets]
+    return draft
 
 
 class WholeNumberField(forms.IntegerField):
@@ -178,7 +214,7 @@ class CallForm(forms.Form):
         mbn = str(account.get("mbn") or "")
         if mbn:
             # The API spells mbn without the plus; the field wants what would be presented.
-            presented = mbn if mbn.startswith("+") else f"+{mbn}"
+            presented = phones.readable(mbn)
             self.fields["caller_id"].widget.attrs["placeholder"] = presented
             self.fields["caller_id"].help_text = f"Blank: the main billing number, {presented}."
         self._add_target("target")
@@ -201,7 +237,7 @@ class CallForm(forms.Form):
             widget=forms.Select(attrs={"class": "target-kind"}),
         )
         self.fields[f"{prefix}_number"] = _text(
-            "Phone number", validators=[E164], placeholder="+441234567893", input_type="tel"
+            "Phone number", validators=[E164], placeholder="01234 567893", input_type="tel"
         )
         self.fields[f"{prefix}_extension"] = _text(
             "Extension", validators=[EXTENSION], placeholder="604", max_length=10

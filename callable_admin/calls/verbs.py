@@ -5,6 +5,7 @@ previewed and sent (`build_call`, one function for both) and a body becomes a `D
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TARGET_KINDS = {
@@ -391,11 +392,15 @@ def _shorten(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe_target(target: object, device_names: dict[str, str] | None = None) -> str:
+def describe_target(
+    target: object,
+    device_names: dict[str, str] | None = None,
+    shown_number: Callable[[str], str] = str,
+) -> str:
     body = build_target(_target_from_call(target)) if isinstance(target, dict) else {}
     kind, settings = next(iter(body.items()), ("", {}))
     if kind == "phoneNumber":
-        return settings["number"]
+        return shown_number(settings["number"])
     if kind == "extension":
         override = settings.get("overrideTo")
         return f"ext {settings['extension']}" + (f" → {override}" if override else "")

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from callable_admin import phones
 from callable_admin.api.client import gather
 from callable_admin.api.errors import (
     UpstreamError,
@@ -21,7 +22,7 @@ from callable_admin.api.errors import (
 )
 from callable_admin.api.transport import current_calls
 from callable_admin.audit.record import audited
-from callable_admin.calls.forms import CallForm
+from callable_admin.calls.forms import CallForm, in_e164, region_for, region_from_form
 from callable_admin.calls.models import PlacedCall
 from callable_admin.calls.verbs import (
     PRESETS,
@@ -68,6 +69,7 @@ def _builder(account: dict, form: CallForm, focus: str = "") -> dict:
     """What the builder's templates need, whole page or one section."""
     return {
         "account": account,
+        "number_region": region_for(account),
         "tab": "calls",
         "form": form,
         "focus": focus,
@@ -103,6 +105,7 @@ def new(request: HttpRequest, account_id: str) -> HttpResponse:
         if request.htmx:
             raise  # the error shows in #flash; the page, and all typed on it, stays
         return _builder_kept(request, account_id, draft, exc)
+    draft = in_e164(draft, region_for(account))
     action = request.POST.get("action", "")
     if action != "place":
         # The builder's buttons: the server changes the draft; HTMX swaps just that section.
@@ -130,7 +133,7 @@ def new(request: HttpRequest, account_id: str) -> HttpResponse:
         return render(request, "calls/new.html", _builder(account, form), status=status)
     messages.success(
         request,
-        f"Call placed to {describe_target(body['target'])}"
+        f"Call placed to {describe_target(body['target'], shown_number=phones.readable)}"
         + (f": upstream id {placed.call_id}." if placed.call_id else "."),
     )
     return HttpResponseRedirect(reverse("calls:log", args=[account_id]) + f"#call-{placed.pk}")
@@ -194,7 +197,9 @@ def _place(request: HttpRequest, account_id: str, body: dict) -> PlacedCall:
 @require_POST
 def preview(request: HttpRequest, account_id: str) -> HttpResponse:
     """The body the builder's current values make; no upstream call."""
-    return render(request, "calls/new.html#preview", _preview(split(dict(request.POST.items()))))
+    region = region_from_form(request.POST.get("number_region", ""))
+    draft = in_e164(split(dict(request.POST.items())), region)
+    return render(request, "calls/new.html#preview", _preview(draft))
 
 
 @dataclass
@@ -206,7 +211,6 @@ class LoggedCall:
     answer_json: str
 
 
-@voice_required
 @require_safe
 def log(request: HttpRequest, account_id: str) -> HttpResponse:
     account, devices = gather(
@@ -232,7 +236,7 @@ def log(request: HttpRequest, account_id: str) -> HttpResponse:
         calls.append(
             LoggedCall(
                 placed,
-                describe_target(body.get("target"), names),
+                describe_target(body.get("target"), names, phones.readable),
                 [describe_verb(verb, names) for verb in verbs],
                 _pretty(body),
                 _pretty(placed.answer) if placed.answer is not None else "",

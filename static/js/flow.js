@@ -100,7 +100,8 @@
     if (opts.inspect !== false) inspect(id);
   }
   function inspect(id) {
-    const url = root.dataset.inspectorUrl.replace("DEVICE", encodeURIComponent(id));
+    // the id goes last: a placeholder replaced in the URL could match inside the account id
+    const url = root.dataset.inspectorUrl + encodeURIComponent(id);
     showTab("inspector");
     inspectFrom = document.activeElement;
     htmx.ajax("GET", url, { target: "#inspector", swap: "innerHTML" });

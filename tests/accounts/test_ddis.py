@@ -18,7 +18,7 @@ def row(html: str, ddi_id: str) -> str:
 
 def test_each_number_shows_the_start_device_it_enters(demo_client):
     page = demo_client.get(f"/accounts/{DARREN}/ddis/").content.decode()
-    assert "441234567890" in row(page, ROUTED) and "Start of Flow" in row(page, ROUTED)
+    assert "+44 1234 567890" in row(page, ROUTED) and "Start of Flow" in row(page, ROUTED)
     assert 'badge ok">routed' in row(page, ROUTED)
 
 

@@ -18,7 +18,7 @@ NEW_HOOK = {
     "app": "flow.generic",
     "url": "https://crm.example.com/callable?src=pbx",
     "method": "PUT",
-    "authType": "BEARER",
+    "authType": "DISABLED",
     "priority": "20",
 }
 
@@ -231,3 +231,27 @@ def test_support_staff_see_hooks_without_write_controls(support_client):
     assert "http://test.com/myevent" in page
     assert 'name="original"' not in page and "Remove hook" not in page
     assert NEW not in support_client.get(LIST).content.decode()
+
+
+def test_only_auth_types_that_can_be_configured_here_are_offered(demo_client):
+    page = demo_client.get(NEW).content.decode()
+    select = page.split('name="authType"')[1].split("</select>")[0]
+    assert "DISABLED" in select
+    assert "BEARER" not in select and "BASIC" not in select and "HMAC" not in select
+
+
+def test_a_stored_auth_type_is_shown_and_kept_when_other_fields_change(demo_client, sandbox):
+    put_directly(sandbox, authType="BEARER")
+    page = demo_client.get(EDIT).content.decode()
+    select = page.split('name="authType"')[1].split("</select>")[0]
+    assert 'value="BEARER" selected' in select and "Bearer token (BEARER)" in select
+    fields = form_fields(demo_client.get(EDIT))
+    assert demo_client.post(EDIT, {**fields, "priority": "30"}).status_code == 302
+    assert stored(sandbox)["authType"] == "BEARER" and stored(sandbox)["priority"] == 30
+
+
+def test_an_auth_type_that_cannot_be_configured_here_is_refused_when_typed(demo_client, sandbox):
+    fields = {**form_fields(demo_client.get(NEW)), **NEW_HOOK, "authType": "HMAC"}
+    sandbox.clear_log()
+    response = demo_client.post(NEW, fields)
+    assert response.status_code == 400 and sandbox.api_requests() == []

@@ -52,8 +52,8 @@ def test_each_number_shows_the_start_it_enters_or_not_routed(demo_client):
     numbers = section(demo_client.get(f"/accounts/{DARREN}/").content.decode(), "numbers-title")
     routed = re.search(r'data-ddi-id="7774872eb9991b38efa4d888">(.*?)</tr>', numbers, re.S).group(1)
     idle = re.search(r'data-ddi-id="8884872eb9991b38efa4d999">(.*?)</tr>', numbers, re.S).group(1)
-    assert "441234567890" in routed and "Start of Flow" in routed
-    assert "441234567891" in idle and "not routed" in idle
+    assert "+44 1234 567890" in routed and "Start of Flow" in routed
+    assert "+44 1234 567891" in idle and "not routed" in idle
 
 
 def test_trunks_show_the_gateways_that_use_them(demo_client):
@@ -124,3 +124,11 @@ def test_support_staff_see_it_all_with_no_edit_links(support_client):
     page = support_client.get(f"/accounts/{DARREN}/").content.decode()
     assert "Unit 5 The Old Printworks" in page and "Primary GW" in page
     assert ">Edit<" not in page and ">Manage<" not in page
+
+
+def test_a_section_that_failed_to_load_says_so_in_its_tile_too(demo_client, sandbox):
+    sandbox.faults(fail_rate=1.0, fail_status=503, path="/ddi")
+    page = demo_client.get(f"/accounts/{DARREN}/").content.decode()
+    tile = re.search(r"<dt>Numbers</dt><dd>(.*?)</dd>", page).group(1)
+    assert "not loaded" in tile and ">0<" not in tile
+    assert re.search(r"<dt>Trunks</dt><dd>1</dd>", page)

@@ -332,3 +332,83 @@ def test_another_accounts_trunk_is_not_found_under_this_account(demo_client):
     dean_trunk = "b1f0c3d2-5e6a-4b7c-8d9e-0f1a2b3c4d5e"
     assert demo_client.get(f"/accounts/{DARREN}/trunks/{dean_trunk}/").status_code == 404
     assert demo_client.get(f"/accounts/{DEAN}/trunks/{dean_trunk}/").status_code == 200
+
+
+# Addresses a cloud platform cannot reach, and one ip:port twice
+
+
+@pytest.mark.parametrize(
+    ("ip", "why"),
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("192.168.1.20", "a private address"),
+        ("10.2.3.4", "a private address"),
+        ("fd12::1", "a private address"),
+        ("169.254.10.1", "a link-local address"),
+        ("0.0.0.0", "an unspecified address"),
+        ("255.255.255.255", "the broadcast address"),
+        ("239.1.1.1", "a multicast address"),
+    ],
+)
+def test_an_address_the_cloud_cannot_reach_is_refused_by_the_field(demo_client, sandbox, ip, why):
+    fields = {**new_form(demo_client), **NEW_TRUNK, "ip": ip}
+    sandbox.clear_log()
+    response = demo_client.post(NEW, fields)
+    assert response.status_code == 400
+    assert sandbox.api_requests() == []  # refused here, before any upstream call
+    field = re.search(
+        r'<div class="field[^"]*"[^>]*>\s*<label for="id_ip".*?</div>',
+        response.content.decode(),
+        re.S,
+    )
+    assert field and f"{ip} is {why}" in field.group()
+    assert (
+        form_fields(response)["ip"] == ip
+        and form_fields(response)["description"] == "Branch office"
+    )
+
+
+def test_an_ip_and_port_the_account_already_has_is_refused_by_the_field(demo_client, sandbox):
+    fields = {**new_form(demo_client), **NEW_TRUNK, "ip": "1.1.1.1", "port": "5060"}
+    sandbox.clear_log()
+    response = demo_client.post(NEW, fields)
+    assert response.status_code == 400
+    assert "1.1.1.1:5060 is already the address of Primary IP Address" in response.content.decode()
+    assert [e["method"] for e in sandbox.api_requests()] == [
+        "GET"
+    ]  # read the trunks, wrote nothing
+    assert len(trunks(sandbox)) == 1
+
+
+def test_moving_a_trunk_onto_another_trunks_address_is_refused(demo_client, sandbox):
+    demo_client.post(NEW, {**new_form(demo_client), **NEW_TRUNK})
+    response = demo_client.post(
+        EDIT, {**edit_form(demo_client), "ip": "203.0.113.7", "port": "5080"}
+    )
+    assert response.status_code == 400
+    assert "203.0.113.7:5080 is already the address of Branch office" in response.content.decode()
+    assert stored(sandbox)["ip"] == "1.1.1.1"
+
+
+def test_saving_a_trunk_at_its_own_address_is_no_clash(demo_client, sandbox):
+    response = demo_client.post(EDIT, {**edit_form(demo_client), "description": "Main PBX"})
+    assert response.status_code == 302
+    assert stored(sandbox)["description"] == "Main PBX"
+
+
+def test_the_list_names_the_first_few_users_of_a_trunk_and_counts_the_rest(demo_client, sandbox):
+    token = sandbox.token()
+    gateway = sandbox.api(
+        "GET", f"/api/v1/account/{DARREN}/device/7aa48c2a-aa01-488b-abfb-4eabce3ce9f8", token
+    ).json()
+    for number in range(17):
+        copy = {k: v for k, v in gateway.items() if k != "id"}
+        copy.update(name=f"Branch GW {number:02}", extension=str(700 + number))
+        assert (
+            sandbox.api("POST", f"/api/v1/account/{DARREN}/device", token, json=copy).status_code
+            == 201
+        )
+    page = demo_client.get(LIST).content.decode()
+    cell = re.search(r'<td class="used-by">(.*?)</td>', page, re.S).group(1)
+    assert f'<a href="{EDIT}#used-title">and 15 more</a>' in cell
+    assert cell.count("GW") == 3  # three names, not eighteen

@@ -35,6 +35,20 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, sandbox, transactional_db):
+    # Playwright's wait_for_function polls by eval, which our policy forbids; the policy itself
+    # is held in Chromium by tests/browser/test_accessibility.py (strict_page)
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, base_url=live_server.url, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server, sandbox, transactional_db):
+    """A page under the dashboard's own Content-Security-Policy (no wait_for_function here)."""
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -61,7 +61,6 @@ def field_block(page: str, name: str) -> str:
         ("get", NEW),
         ("post", NEW),
         ("post", PREVIEW),
-        ("get", f"/accounts/{DARREN}/calls/"),
     ],
 )
 def test_it_requires_the_voice_channel_role_before_any_upstream_call(
@@ -69,20 +68,28 @@ def test_it_requires_the_voice_channel_role_before_any_upstream_call(
 ):
     response = getattr(support_client, method)(path, call_form())
     assert response.status_code == 403
-    assert "voice channel role" in response.content.decode()
+    assert "Placing calls needs the voice channel role" in response.content.decode()
     assert sandbox.api_requests() == [] and sandbox.calls() == []
 
 
-def test_the_calls_tab_shows_only_to_users_who_may_place_calls(client, sandbox):
+def test_support_staff_read_the_calls_log_but_are_not_offered_to_place_one(support_client):
+    response = support_client.get(f"/accounts/{DARREN}/calls/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Calls placed from this dashboard" in page
+    assert f"/accounts/{DARREN}/calls/new/" not in page
+
+
+def test_the_calls_tab_shows_to_everyone_and_placing_only_to_users_who_may(client, sandbox):
     sign_in(client, "demo")
     assert (
         f'href="/accounts/{DARREN}/calls/"' in client.get(f"/accounts/{DARREN}/").content.decode()
     )
     client.post("/logout/")
     sign_in(client, "support")
-    page = client.get(f"/accounts/{DARREN}/").content.decode()
-    assert f'href="/accounts/{DARREN}/ddis/"' in page  # the tabs are there…
-    assert f"/accounts/{DARREN}/calls/" not in page  # …but not this one
+    page = client.get(f"/accounts/{DARREN}/calls/").content.decode()
+    assert f'href="/accounts/{DARREN}/calls/"' in page  # support reads the log…
+    assert f"/accounts/{DARREN}/calls/new/" not in page  # …but is not offered to place calls
 
 
 # The form
@@ -92,7 +99,7 @@ def test_the_form_offers_the_accounts_devices_and_its_billing_number(demo_client
     response = demo_client.get(NEW)
     page = response.content.decode()
     assert response.status_code == 200
-    assert 'placeholder="+441234567890"' in page  # Darren's mbn, as it would be presented
+    assert 'placeholder="+44 1234 567890"' in page  # Darren's mbn, as people read it
     assert "Primary GW · ext 601 · SIP_GATEWAY" in page
     assert f'value="{DARREN_GATEWAY}"' in page
     # Account and devices are read at once: one round trip.
@@ -293,7 +300,7 @@ def test_placing_logs_the_call_audits_it_and_says_so(demo_client, sandbox):
     )
     assert response["Location"] == f"/accounts/{DARREN}/calls/#call-{placed.pk}"
     page = demo_client.get(response["Location"]).content.decode()
-    assert f"Call placed to +441234567893: upstream id {call['id']}." in page
+    assert f"Call placed to +44 1234 567893: upstream id {call['id']}." in page
 
 
 @pytest.mark.parametrize("created", ["empty", "body", "location"])
@@ -313,7 +320,7 @@ def test_each_kind_of_201_is_understood(demo_client, sandbox, created):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"target_number": "01234 567890"}, "target_number", "E.164"),
+        ({"target_number": "call me maybe"}, "target_number", "with its country code"),
         ({"target_number": ""}, "target_number", "Enter the number to call."),
         ({"target_kind": ""}, "target_kind", "This field is required."),
         (
@@ -336,7 +343,7 @@ def test_each_kind_of_201_is_understood(demo_client, sandbox, created):
             "target_sip_uri",
             "sip: or sips:",
         ),
-        ({"caller_id": "441234567890"}, "caller_id", "E.164"),
+        ({"caller_id": "12"}, "caller_id", "with its country code"),
         ({"verb_0_text": "   "}, "verb_0_text", "one line at least"),
         (
             {
@@ -385,7 +392,7 @@ def test_each_kind_of_201_is_understood(demo_client, sandbox, created):
                 "verb_1_target_0_number": "1234",
             },
             "verb_1_target_0_number",
-            "E.164",
+            "with its country code",
         ),
         (
             {"verb_1_kind": "gather", "verb_1_num_digits": "33"},
@@ -657,3 +664,38 @@ def test_an_upstream_asking_to_slow_down_keeps_the_form_and_says_so(demo_client,
     assert response.status_code == 429
     assert "asked us to slow down" in page and "Your pizza is outside!" in page
     assert PlacedCall.objects.get().outcome == "failed"
+
+
+# Numbers as people dial them
+
+
+def test_a_national_number_is_read_in_the_accounts_country_and_sent_as_e164(demo_client, sandbox):
+    response = demo_client.post(
+        NEW,
+        call_form(
+            target_number="01234 567893",
+            caller_id="(01234) 567-890",
+            verb_1_kind="dial",
+            verb_1_target_0_kind="phoneNumber",
+            verb_1_target_0_number="01323 456701",
+        ),
+    )
+    assert response.status_code == 302
+    body = sent(sandbox)
+    assert body["target"] == {"phoneNumber": {"number": "+441234567893"}}
+    assert body["callerId"] == "+441234567890"
+    assert body["verbs"][1]["dial"]["targets"] == [{"phoneNumber": {"number": "+441323456701"}}]
+
+
+def test_the_preview_shows_a_national_number_as_it_will_be_sent(demo_client):
+    page = demo_client.get(NEW).content.decode()
+    assert '<input type="hidden" name="number_region" value="GB">' in page
+    preview = demo_client.post(
+        PREVIEW, {**call_form(target_number="01234 567893"), "number_region": "GB"}
+    ).content.decode()
+    assert "+441234567893" in preview and "01234 567893" not in preview
+
+
+def test_a_number_of_another_country_keeps_its_code(demo_client, sandbox):
+    demo_client.post(NEW, call_form(target_number="+1 212 555 0123"))
+    assert sent(sandbox)["target"] == {"phoneNumber": {"number": "+12125550123"}}

@@ -7,7 +7,7 @@ import pytest
 DARREN = "5554872eb0731b38efa4d444"
 ACCOUNT = f"/api/v1/account/{DARREN}"
 NEW = {
-    "trunk": {"ip": "10.0.0.9", "port": 5060, "zone": "eu-west-1"},
+    "trunk": {"ip": "198.51.100.9", "port": 5060, "zone": "eu-west-1"},
     "hook": {"app": "flow.generic", "url": "https://x.example/flow", "priority": 5},
     "device": {"type": "ANNOUNCEMENT", "name": "Hello", "announcement": {"connectTo": "HANGUP"}},
 }

@@ -127,7 +127,7 @@ def test_concurrent_reads_and_writes_from_threads(demo, sandbox, sign_in):
                 read = session.get(sandbox.url + f"{ACCOUNT}/device", timeout=10)
                 write = session.post(
                     sandbox.url + f"{ACCOUNT}/trunk",
-                    json={"ip": f"10.0.{number}.{step + 1}", "port": 5060},
+                    json={"ip": f"198.51.{number}.{step + 1}", "port": 5060},
                     timeout=10,
                 )
                 if read.status_code != 200 or write.status_code != 201:

@@ -27,7 +27,7 @@ def test_trunk_extras_round_trip_on_update(demo):
 
 
 def test_trunk_extras_round_trip_on_create(demo):
-    demo.post(f"{ACCOUNT}/trunk", json={"ip": "10.1.1.1", "port": 5060, **EXTRAS})
+    demo.post(f"{ACCOUNT}/trunk", json={"ip": "198.51.100.11", "port": 5060, **EXTRAS})
 
     created = demo.get(f"{ACCOUNT}/trunk").json()[-1]
     assert {k: created[k] for k in EXTRAS} == EXTRAS

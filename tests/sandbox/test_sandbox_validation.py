@@ -17,8 +17,8 @@ DEAN_DDI = "9994872eb9991b38efa4daaa"
 EVENT_HOOK = "3ab34a16-dc17-42da-b67a-4d68d0046822"
 
 ADDRESS = {"line1": "Unit 5", "country": "United Kingdom"}
-TRUNK_FIELDS = {
-    "ip": "1.1.1.1",
+TRUNK_FIELDS = {  # a new trunk: the seeded one is at 1.1.1.1:5060
+    "ip": "1.1.1.2",
     "port": 5060,
     "vendor": "generic",
     "callerFormat": "national",
@@ -135,11 +135,50 @@ def test_trunk_rules_on_create_and_update(demo, change, field):
     assert field in field_errors(demo.put(f"{ACCOUNT}/trunk/{TRUNK}", json=body))
 
 
-@pytest.mark.parametrize("ip", ["2001:db8::10", "10.0.0.1", "::1", "203.0.113.200"])
+@pytest.mark.parametrize("ip", ["2001:db8::10", "8.8.4.4", "203.0.113.200"])
 def test_trunk_accepts_ipv4_and_ipv6(demo, ip):
     response = demo.post(f"{ACCOUNT}/trunk", json={**TRUNK_FIELDS, "ip": ip})
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("ip", "why"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("10.0.0.1", "private"),
+        ("172.16.4.5", "private"),
+        ("192.168.1.10", "private"),
+        ("fd00::5", "private"),
+        ("169.254.1.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("255.255.255.255", "broadcast"),
+        ("224.0.0.5", "multicast"),
+        ("::ffff:192.168.0.1", "private"),
+    ],
+)
+def test_trunk_refuses_addresses_the_platform_cannot_reach(demo, ip, why):
+    for response in (
+        demo.post(f"{ACCOUNT}/trunk", json={**TRUNK_FIELDS, "ip": ip}),
+        demo.put(f"{ACCOUNT}/trunk/{TRUNK}", json={**TRUNK_FIELDS, "ip": ip}),
+    ):
+        assert why in field_errors(response)["ip"]
+
+
+def test_trunk_refuses_an_ip_and_port_the_account_already_has(demo):
+    assert demo.post(f"{ACCOUNT}/trunk", json=TRUNK_FIELDS).status_code == 201
+    again = demo.post(f"{ACCOUNT}/trunk", json=TRUNK_FIELDS)
+    assert "already used" in field_errors(again)["ip"]
+    other_port = demo.post(f"{ACCOUNT}/trunk", json={**TRUNK_FIELDS, "port": 5070})
+    assert other_port.status_code == 201
+    # Saving a trunk with its own address again is no clash.
+    assert (
+        demo.put(f"{ACCOUNT}/trunk/{TRUNK}", json={**TRUNK_FIELDS, "ip": "1.1.1.1"}).status_code
+        == 204
+    )
 
 
 @pytest.mark.parametrize("code", ["GB", "IE", "US", "DE", "AX", "ZW"])
