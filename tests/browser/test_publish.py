@@ -131,3 +131,41 @@ def test_a_half_way_failure_says_what_was_applied_and_publishing_the_rest_finish
     page.wait_for_url("**/revisions/*/")
     names = set(by_name(upstream(sandbox)))
     assert {"Night menu", "Night line", "Night start"} <= names and "Closed message" not in names
+
+
+def test_the_publish_pages_pass_axe_and_break_no_policy(strict_page, sandbox):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_accessibility import serious_violations, watch_policy
+
+    page, axe = strict_page, Axe()
+    reported = watch_policy(page)
+    found = {}
+    signed_in_page(page)
+    draft = start_draft(sandbox)
+    dean_rework(draft)
+    gateway = by_name(draft.state.devices.values())["Dispatch office"]
+    edit(draft, gateway["id"], {**gateway, "name": "Dispatch (mine)"})
+
+    page.goto(f"/accounts/{DEAN}/flow/edit/review/")
+    found["review"] = serious_violations(page, axe)
+    colleague_puts(sandbox, {**gateway, "name": "Dispatch (theirs)"})
+    press_publish(page)
+    page.get_by_role("heading", name="Someone else changed 1 device you changed").wait_for()
+    found["conflict"] = serious_violations(page, axe)
+    page.locator("tr.clash input[value=mine]").check()
+    page.get_by_role("button", name="Keep these choices and review").click()
+    page.wait_for_url("**/edit/review/")
+    sandbox.faults(method=WRITES, pass_next=2, fail_next=1)
+    press_publish(page)
+    page.get_by_role("heading", name="Publishing stopped half-way").wait_for()
+    found["half-way"] = serious_violations(page, axe)
+    sandbox.clear_faults()
+    page.get_by_role("button", name="Publish the rest").click()
+    page.wait_for_url("**/revisions/*/")
+    found["revision"] = serious_violations(page, axe)
+    page.goto(f"/accounts/{DEAN}/flow/revisions/")
+    found["revisions"] = serious_violations(page, axe)
+
+    assert {name: v for name, v in found.items() if v} == {}
+    assert reported == []
