@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from callable_admin.masking import mask_url
+from callable_admin.masking import mask_url, masked
 from callable_admin.text import needs_isolation, without_bidi_controls
 
 register = template.Library()
@@ -25,6 +25,12 @@ def isolated(value: object):
 def masked_url(value: object):
     """A URL from upstream, credentials masked, isolated."""
     return isolated(mask_url(value) if isinstance(value, str) else value)
+
+
+@register.filter
+def masked_as(value: object, name: str):
+    """`value` of field `name` with its credentials masked (not isolated: compose with it)."""
+    return masked(name, value)
 
 
 @register.filter
