@@ -87,8 +87,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     names = _account_names(request)
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    known = _object_names(everything)
     for entry in page.object_list:
         entry.account_name = names.get(entry.account_id, "")
+        entry.shown_message = with_names(entry.message, {**known, **names})
     account = filters.cleaned_data.get("account") or ""
     query = {name: value for name, value in request.GET.items() if name != "page" and value}
     return render(
@@ -108,6 +110,28 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         },
         status=400 if filters.errors else 200,
     )
+
+
+def _object_names(entries: QuerySet) -> dict[str, str]:
+    """Object id → its name as last recorded, to name what upstream messages name by id."""
+    return {
+        object_id: name
+        for object_id, name in entries.exclude(object_name="")
+        .order_by("at")
+        .values_list("object_id", "object_name")
+        if object_id
+    }
+
+
+def with_names(message: str, names: dict[str, str]) -> str:
+    """An upstream message with the ids it names followed by their names: "device 7aa4… ('Primary
+    GW')". Ids are opaque (never parsed), so only whole known ids are looked for."""
+    if not message or not names:
+        return message
+    found = [object_id for object_id in names if len(object_id) >= 8 and object_id in message]
+    for object_id in sorted(found, key=len, reverse=True):
+        message = message.replace(object_id, f"‘{names[object_id]}’")
+    return message
 
 
 def _object_choices(entries: QuerySet, account_id: str) -> list[tuple[str, str]]:

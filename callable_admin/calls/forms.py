@@ -43,9 +43,17 @@ MISSING = {
 }
 
 
+ADDRESS_COUNTRY = "_address_country"  # put beside the account's fields by the builder's view
+
+
 def region_for(account: dict) -> str:
-    """The country a number typed without its code is read in: the account's main number's."""
-    return phones.region_of(account.get("mbn")) or settings.PHONE_REGION
+    """The country a number typed without its code is read in: the account's address's, else
+    its main number's, else PHONE_REGION."""
+    return (
+        phones.region_for_country(account.get(ADDRESS_COUNTRY))
+        or phones.region_of(account.get("mbn"))
+        or settings.PHONE_REGION
+    )
 
 
 def region_from_form(value: str) -> str:

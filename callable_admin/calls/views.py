@@ -22,7 +22,13 @@ from callable_admin.api.errors import (
 )
 from callable_admin.api.transport import current_calls
 from callable_admin.audit.record import audited
-from callable_admin.calls.forms import CallForm, in_e164, region_for, region_from_form
+from callable_admin.calls.forms import (
+    ADDRESS_COUNTRY,
+    CallForm,
+    in_e164,
+    region_for,
+    region_from_form,
+)
 from callable_admin.calls.models import PlacedCall
 from callable_admin.calls.verbs import (
     PRESETS,
@@ -57,12 +63,20 @@ def _preview(draft: Draft) -> dict:
 
 
 def _account_and_devices(request: HttpRequest, account_id: str) -> tuple[dict, list[dict]]:
-    return tuple(
-        gather(
-            lambda: request.callable.account(account_id),
-            lambda: request.callable.devices(account_id),
-        )
+    """The account (with its address's country, where numbers typed nationally are read) and
+    its devices, read at once."""
+    account, devices, address = gather(
+        lambda: request.callable.account(account_id),
+        lambda: request.callable.devices(account_id),
+        lambda: request.callable.address(account_id),
+        tolerate=True,
     )
+    for result in (account, devices):
+        if isinstance(result, BaseException):
+            raise result
+    if isinstance(address, dict):  # without the address, the main number's country serves
+        account = {**account, ADDRESS_COUNTRY: address.get("country")}
+    return account, devices
 
 
 def _builder(account: dict, form: CallForm, focus: str = "") -> dict:

@@ -55,14 +55,19 @@ def _listing(
     return account, numbers
 
 
-def build(api: CallableAPI, organisation_id: str) -> DirectoryBuild:
-    """Read every account and replace the organisation's directory with what was read. An
-    account removed meanwhile (404) is left out; any other failure raises and keeps the old."""
+def build(
+    api: CallableAPI, organisation_id: str, summaries: list[dict] | None = None
+) -> DirectoryBuild:
+    """Read every account (`summaries`: the account list, if already read) and replace the
+    organisation's directory with what was read. An account removed meanwhile (404) is left
+    out; any other failure raises and keeps the old."""
     started = clock.now()
     outer, own = current_calls.get(), CallLog()
     token = current_calls.set(own)  # counts this build's calls, wherever it runs
     try:
-        summaries = api.accounts()
+        listed_before = summaries is not None
+        if summaries is None:
+            summaries = api.accounts()
         reads = []
         for summary in summaries:
             reads += [partial(api.account, summary["id"]), partial(api.ddis, summary["id"])]
@@ -92,7 +97,7 @@ def build(api: CallableAPI, organisation_id: str) -> DirectoryBuild:
             defaults={
                 "built_at": clock.now(),
                 "seconds": clock.now() - started,
-                "upstream_calls": len(own.calls),
+                "upstream_calls": len(own.calls) + listed_before,
                 "accounts": len(accounts),
                 "numbers": len(numbers),
                 "failed_at": None,

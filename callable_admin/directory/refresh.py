@@ -1,10 +1,11 @@
-"""When the directory is built: on the first search (in the request), in a thread when it is
-older than DIRECTORY_MAX_AGE, on "refresh now", and for one account after a write applied
+"""When the directory is built: on the first search (in the request when that fits the page's
+deadline, else in a thread), in a thread when it is older than DIRECTORY_MAX_AGE, on "refresh now", and for one account after a write applied
 through the dashboard. One build at a time per organisation, under a cache lock (`cache.add`),
 so across processes too when the cache is shared (database or Redis)."""
 
 import logging
 import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import connections
 from django.dispatch import receiver
 
 from callable_admin import clock
+from callable_admin.api import deadline
 from callable_admin.api.client import CallableAPI
 from callable_admin.api.errors import SessionExpired, UpstreamError
 from callable_admin.audit.record import write_applied
@@ -55,19 +57,25 @@ def is_stale(current: DirectoryBuild | None) -> bool:
     )
 
 
-def _build_or_record(api: CallableAPI, organisation_id: str) -> bool:
+def _build_or_record(
+    api: CallableAPI, organisation_id: str, summaries: list[dict] | None = None
+) -> bool:
     try:
-        build(api, organisation_id)
+        build(api, organisation_id, summaries)
         return True
     except UpstreamError as exc:
-        log.warning("directory build for %s failed: %s", organisation_id, exc.message)
-        DirectoryBuild.objects.update_or_create(
-            organisation_id=organisation_id,
-            defaults={"failed_at": clock.now(), "failure": f"{exc.title}: {exc.message}"[:2000]},
-        )
+        _record_failure(organisation_id, exc)
         if isinstance(exc, SessionExpired):
             raise
         return False
+
+
+def _record_failure(organisation_id: str, exc: UpstreamError) -> None:
+    log.warning("directory build for %s failed: %s", organisation_id, exc.message)
+    DirectoryBuild.objects.update_or_create(
+        organisation_id=organisation_id,
+        defaults={"failed_at": clock.now(), "failure": f"{exc.title}: {exc.message}"[:2000]},
+    )
 
 
 def build_now(api: CallableAPI, organisation_id: str) -> bool | None:
@@ -88,15 +96,43 @@ def ready(api: CallableAPI, organisation_id: str) -> DirectoryBuild | None:
     for the first time, or the build failed."""
     current = state(organisation_id)
     if current is None or current.built_at is None:
-        build_now(api, organisation_id)
+        token = _acquire(organisation_id)
+        if token is not None:
+            _first_build(api, organisation_id, token)
         return state(organisation_id)
-    refresh_if_stale(api, organisation_id)
+    refresh_if_stale(api, organisation_id, current)
     return current
 
 
-def refresh_if_stale(api: CallableAPI, organisation_id: str) -> threading.Thread | None:
+def _first_build(api: CallableAPI, organisation_id: str, token: str) -> None:
+    """The first build: here if it fits well inside the page's deadline (judged by how long
+    the account list took), else in a thread, with no page deadline, while this page answers."""
+    in_thread = False
+    try:
+        started = time.monotonic()
+        summaries = api.accounts()
+        round_trip = time.monotonic() - started
+        rounds = 2 * len(summaries) / max(1, settings.DIRECTORY_FANOUT) + 1
+        left = deadline.remaining()
+        if left is not None and rounds * round_trip > left / 2:
+            in_thread = True
+            _start(_refresh_in_background, api, organisation_id, token, False, summaries)
+        else:
+            _build_or_record(api, organisation_id, summaries)
+    except UpstreamError as exc:
+        _record_failure(organisation_id, exc)
+        if isinstance(exc, SessionExpired):
+            raise
+    finally:
+        if not in_thread:
+            _release(organisation_id, token)
+
+
+def refresh_if_stale(
+    api: CallableAPI, organisation_id: str, current: DirectoryBuild | None
+) -> threading.Thread | None:
     """Start a build in a thread if the directory is stale and no build is under way."""
-    if not is_stale(state(organisation_id)):
+    if not is_stale(current):
         return None
     return refresh_in_background(api, organisation_id, only_if_stale=True)
 
@@ -109,24 +145,28 @@ def refresh_in_background(
     token = _acquire(organisation_id)
     if token is None:
         return None
-    thread = threading.Thread(
-        target=_refresh_in_background,
-        args=(api, organisation_id, token, only_if_stale),
-        name=f"directory-{organisation_id}",
-        daemon=True,
-    )
+    return _start(_refresh_in_background, api, organisation_id, token, only_if_stale)
+
+
+def _start(target, *args) -> threading.Thread:
+    # A new thread starts with an empty context: no page deadline, no page's call log.
+    thread = threading.Thread(target=target, args=args, name="directory-build", daemon=True)
     _background.add(thread)
     thread.start()
     return thread
 
 
 def _refresh_in_background(
-    api: CallableAPI, organisation_id: str, token: str, only_if_stale: bool
+    api: CallableAPI,
+    organisation_id: str,
+    token: str,
+    only_if_stale: bool,
+    summaries: list[dict] | None = None,
 ) -> None:
     try:
         # Another process may have finished a build between our look and our lock.
         if not only_if_stale or is_stale(state(organisation_id)):
-            _build_or_record(api, organisation_id)
+            _build_or_record(api, organisation_id, summaries)
     except Exception:
         log.exception("directory refresh for %s failed", organisation_id)
     finally:

@@ -59,18 +59,27 @@ def find(organisation_id: str, query: str, region: str | None = None) -> list[Ma
         matches.update(
             (m.account.account_id, m) for m in _number_matches(organisation_id, query, region)
         )
-    listed = ListedAccount.objects.filter(organisation_id=organisation_id)
     words = fold(query).split()
     by_name = Q()
     for word in words:
         by_name &= Q(folded_name__contains=word)
-    for field, condition in (
-        (NAME, by_name),
-        (DOMAIN, Q(domain__icontains=query)),
-        (ID, Q(account_id__icontains=query)),
-    ):
-        for account in listed.filter(condition).exclude(account_id__in=list(matches))[:500]:
-            matches[account.account_id] = Match(account, field)
+    candidates = ListedAccount.objects.filter(
+        by_name | Q(domain__icontains=query) | Q(account_id__icontains=query),
+        organisation_id=organisation_id,
+    )[:1000]
+    folded, lowered = fold(query), query.casefold()
+    for account in candidates:  # one query; which field matched is told here
+        if account.account_id in matches:
+            continue
+        if all(word in account.folded_name for word in words):
+            field = NAME
+        elif lowered in account.domain.casefold():
+            field = DOMAIN
+        elif lowered in account.account_id.casefold() or folded in account.account_id.casefold():
+            field = ID
+        else:
+            continue
+        matches[account.account_id] = Match(account, field)
     order = [NUMBER, MAIN_NUMBER, NAME, DOMAIN, ID]
     return sorted(
         matches.values(),

@@ -235,3 +235,31 @@ def test_a_date_that_is_not_one_is_said_by_its_field_and_not_applied(demo_client
     assert "still-listed" in table(response)  # the user filter still applies, the date does not
     backwards = demo_client.get("/audit/", {"since": "2025-05-01", "until": "2025-04-01"})
     assert "on or after the first day" in backwards.content.decode()
+
+
+def test_upstream_messages_that_name_objects_by_id_show_their_names(demo_client):
+    entry(
+        object_kind="device",
+        object_id="7aa48c2a-aa01-488b-abfb-4eabce3ce9f8",
+        object_name="Primary GW",
+    )
+    entry(
+        object_kind="device",
+        object_id="other",
+        outcome="refused",
+        message="onFail: device 7aa48c2a-aa01-488b-abfb-4eabce3ce9f8 is not in this flow",
+    )
+    shown = table(demo_client.get("/audit/"))
+    assert "onFail: device ‘Primary GW’ is not in this flow" in shown
+    csv_rows = rows(demo_client.get("/audit/export.csv"))
+    assert "7aa48c2a-aa01-488b-abfb-4eabce3ce9f8 is not" in csv_rows[0]["message"]  # kept as sent
+
+
+def test_a_devices_inspector_links_to_its_history(support_client):
+    gateway = "7aa48c2a-aa01-488b-abfb-4eabce3ce9f8"
+    response = support_client.get(
+        f"/accounts/{DARREN}/flow/device/{gateway}/", headers={"HX-Request": "true"}
+    )
+    assert f'href="/audit/?account={DARREN}&amp;object={gateway}">History of this device</a>' in (
+        response.content.decode()
+    )

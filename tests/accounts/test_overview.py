@@ -132,3 +132,8 @@ def test_a_section_that_failed_to_load_says_so_in_its_tile_too(demo_client, sand
     tile = re.search(r"<dt>Numbers</dt><dd>(.*?)</dd>", page).group(1)
     assert "not loaded" in tile and ">0<" not in tile
     assert re.search(r"<dt>Trunks</dt><dd>1</dd>", page)
+
+
+def test_the_overview_links_to_the_accounts_history(support_client):
+    page = support_client.get(f"/accounts/{DARREN}/").content.decode()
+    assert f'<a href="/audit/?account={DARREN}">History of this account</a>' in page

@@ -102,9 +102,10 @@ def test_the_form_offers_the_accounts_devices_and_its_billing_number(demo_client
     assert 'placeholder="+44 1234 567890"' in page  # Darren's mbn, as people read it
     assert "Primary GW · ext 601 · SIP_GATEWAY" in page
     assert f'value="{DARREN_GATEWAY}"' in page
-    # Account and devices are read at once: one round trip.
+    # Account, devices and address (whose country reads national numbers) at once: one trip.
     assert sorted(e["path"] for e in sandbox.api_requests()) == [
         f"/api/v1/account/{DARREN}",
+        f"/api/v1/account/{DARREN}/address",
         f"/api/v1/account/{DARREN}/device",
     ]
 
@@ -699,3 +700,15 @@ def test_the_preview_shows_a_national_number_as_it_will_be_sent(demo_client):
 def test_a_number_of_another_country_keeps_its_code(demo_client, sandbox):
     demo_client.post(NEW, call_form(target_number="+1 212 555 0123"))
     assert sent(sandbox)["target"] == {"phoneNumber": {"number": "+12125550123"}}
+
+
+def test_a_national_number_is_read_in_the_country_of_the_accounts_address(demo_client, sandbox):
+    token = sandbox.token()
+    address_path = f"/api/v1/account/{DARREN}/address"
+    address = sandbox.api("GET", address_path, token).json()
+    moved = {**address, "country": "Ireland"}
+    assert sandbox.api("PUT", address_path, token, json=moved).status_code == 204
+    page = demo_client.get(NEW).content.decode()
+    assert '<input type="hidden" name="number_region" value="IE">' in page
+    demo_client.post(NEW, call_form(target_number="01 234 5678"))
+    assert sent(sandbox)["target"] == {"phoneNumber": {"number": "+35312345678"}}

@@ -166,9 +166,7 @@ def test_when_the_upstream_fails_during_the_first_build_names_are_still_searched
     assert DirectoryBuild.objects.get().built_at is None
 
 
-def test_a_main_number_that_is_also_an_inbound_number_is_highlighted_once(
-    demo_client, sandbox
-):
+def test_a_main_number_that_is_also_an_inbound_number_is_highlighted_once(demo_client, sandbox):
     page = demo_client.get(f"/accounts/{DARREN}/ddis/", {"number": "441234567890"}).content.decode()
     assert 'class="main-number" id="main-number"' in page  # the DDI row carries the anchor
     assert page.count('id="number-441234567890"') == 1 and page.count("highlight") == 1
