@@ -101,8 +101,9 @@ def _review_context(account_id: str, draft: OpenDraft, the_plan: Plan) -> dict:
     ]
     base_path = f"/api/v1/account/{account_id}/device"
     calls = []
+    upstream_ids = set(by_id(state.base))
     for call in the_plan.calls:
-        is_new = call.device_id not in by_id(state.base)
+        is_new = call.device_id not in upstream_ids
         path = (
             base_path
             if call.method == "POST"
@@ -333,10 +334,11 @@ def _restore_into_draft(request, account_id: str, devices: list, layout_hint: di
         if device_id not in wanted:
             change.devices[device_id] = (state.index_of(device_id), before, None)
             change.positions[device_id] = (state.positions.get(device_id), None)
+    # the file's ids, in the same order as the draft ids they became: positions follow them
+    file_ids = [entry["id"] for entry in devices if isinstance(entry, dict) and entry.get("id")]
     for index, (device_id, device) in enumerate(wanted.items()):
         change.devices[device_id] = (index, state.devices.get(device_id), device)
-        old_id = device.get("id") if device_id == device.get("id") else None
-        hint = layout_hint.get(device_id) or (layout_hint.get(old_id) if old_id else None)
+        hint = layout_hint.get(file_ids[index]) if index < len(file_ids) else None
         if device_id not in state.positions:
             placed = hint or (40 + 240 * (index % 6), 40 + 160 * (index // 6))
             change.positions[device_id] = (None, (int(placed[0]), int(placed[1])))

@@ -479,6 +479,7 @@ def test_import_an_export_into_the_draft_matching_ids(demo_client, sandbox):
     exported = demo_client.get(f"/accounts/{DEAN}/flow/export.json").json()
     devices = exported["devices"]
     by_name(devices)["Main menu"]["name"] = "Imported menu"
+    exported["layout"]["from-elsewhere"] = {"x": 640, "y": 480}
     devices.append(
         {
             "id": "from-elsewhere",
@@ -496,6 +497,9 @@ def test_import_an_export_into_the_draft_matching_ids(demo_client, sandbox):
     assert response.status_code == 302
     review = demo_client.get(response["Location"]).content.decode()
     assert "1 created" in review and "1 changed" in review and "0 deleted" in review
+    (draft,) = Draft.objects.filter(account_id=DEAN)
+    (new_id,) = [d["id"] for d in draft.devices if d["name"] == "Imported message"]
+    assert new_id.startswith("new-") and draft.positions[new_id] == [640, 480]
     assert publish(demo_client).status_code == 302
     now = by_name(upstream(sandbox))
     assert "Imported menu" in now and "Imported message" in now
