@@ -59,3 +59,37 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft of {self.account_id} by {self.user_id}"
+
+
+class Revision(models.Model):
+    """One publish of a flow: who, when, the devices before and after, and every call made (its
+    steps are updated as it runs, so a page can show the progress)."""
+
+    RUNNING = "running"
+    PUBLISHED = "published"
+    FAILED = "failed"  # stopped half-way: some calls applied, the draft holds the rest
+    STATUSES = [(RUNNING, "running"), (PUBLISHED, "published"), (FAILED, "stopped half-way")]
+
+    account_id = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    username = models.CharField(max_length=150)
+    started = models.DateTimeField(auto_now_add=True)
+    # a running publish touches this after every call
+    heartbeat = models.DateTimeField(auto_now=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=STATUSES, default=RUNNING)
+    # what was published: "draft", "restore of revision 12", "import of flow-….json"
+    source = models.CharField(max_length=200, blank=True)
+    # the upstream device lists, exactly as sent, when the publish began and when it ended
+    before = models.JSONField(default=list)
+    after = models.JSONField(null=True, blank=True)
+    # every call: {step, method, device, name, status (pending|applied|failed|not applied), message}
+    steps = models.JSONField(default=list)
+    # the request that published: its audit entries carry the same id
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started", "-id"]
+
+    def __str__(self) -> str:
+        return f"revision {self.pk} of {self.account_id} by {self.username}"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from flows.views import canvas as views
 from flows.views import editor
+from flows.views import publish as publishing
 
 app_name = "flows"
 urlpatterns = [
@@ -34,4 +35,17 @@ urlpatterns += [
     path("edit/redo/", editor.redo, name="edit_redo"),
     path("edit/discard/", editor.discard, name="edit_discard"),
     path("edit/route/", editor.route_number, name="edit_route"),
+]
+
+# publishing a draft: review, publish, conflicts, import/export, revisions
+urlpatterns += [
+    path("edit/review/", publishing.review, name="review"),
+    path("edit/publish/", publishing.publish_view, name="publish"),
+    path("edit/resolve/", publishing.resolve, name="resolve"),
+    path("edit/progress/", publishing.progress, name="progress"),
+    path("edit/import/", publishing.import_view, name="import"),
+    path("edit/export.json", publishing.export_draft, name="export_draft"),
+    path("revisions/", publishing.revisions, name="revisions"),
+    path("revisions/<int:number>/", publishing.revision_view, name="revision"),
+    path("revisions/<int:number>/restore/", publishing.restore, name="restore"),
 ]

@@ -605,7 +605,7 @@ class App:
             200,
             {
                 "faults": "GET | POST {latency_ms, jitter_ms, fail_next, fail_rate, fail_status, "
-                "hang_next, hang_seconds, drop_next, non_json_next, method, path} | DELETE",
+                "hang_next, hang_seconds, drop_next, non_json_next, pass_next, method, path} | DELETE",
                 "requests": "GET | DELETE: the API requests received, oldest first",
                 "config": "GET | POST {access_ttl, refresh_ttl, created: empty|body|location, rotate_refresh}",
                 "revoke": "POST {access: bool, refresh: bool}",

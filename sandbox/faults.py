@@ -18,8 +18,9 @@ DEFAULTS: dict[str, object] = {
     "hang_seconds": 60.0,  # longer than any sane client timeout
     "drop_next": 0,
     "non_json_next": 0,
-    "method": None,
+    "method": None,  # one method, or several joined by "|" ("POST|PUT|DELETE": every write)
     "path": None,
+    "pass_next": 0,  # let this many matching requests through before any counter applies
 }
 
 
@@ -59,7 +60,7 @@ def check(changes: dict) -> list[dict]:
         elif name == "hang_seconds":
             if not _number(value) or not 0 <= value <= 3600:
                 bad(name, "must be a number of seconds between 0 and 3600")
-        elif name in COUNTERS:
+        elif name in (*COUNTERS, "pass_next"):
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
                 bad(name, "must be a count between 0 and 1000000")
         elif name == "fail_rate":
@@ -70,8 +71,10 @@ def check(changes: dict) -> list[dict]:
             if value is not None and not valid:
                 bad(name, "must be an HTTP status between 400 and 599")
         elif name == "method":
-            if value is not None and (not isinstance(value, str) or not value.isalpha()):
-                bad(name, "must be an HTTP method like GET, or null for every method")
+            if value is not None and (
+                not isinstance(value, str) or not all(m.isalpha() for m in value.split("|"))
+            ):
+                bad(name, "must be an HTTP method like GET (or several: POST|PUT), or null for all")
         elif name == "path":
             if value is not None:
                 try:
@@ -129,7 +132,7 @@ class Faults:
     def plan(self, method: str, path: str) -> Plan:
         with self._lock:
             settings = self._settings
-            if settings["method"] is not None and method != settings["method"]:
+            if settings["method"] is not None and method not in settings["method"].split("|"):
                 return Plan()
             if self._path is not None and not self._path.search(path):
                 return Plan()
@@ -137,6 +140,9 @@ class Faults:
             if settings["jitter_ms"]:
                 delay += self._rng.uniform(0, settings["jitter_ms"]) / 1000
             status = settings["fail_status"]
+            if settings["pass_next"] > 0:
+                settings["pass_next"] -= 1
+                return Plan(delay)
             for counter, action, default_status in (
                 ("drop_next", "drop", None),
                 ("hang_next", "hang", None),

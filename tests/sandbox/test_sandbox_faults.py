@@ -83,6 +83,29 @@ def test_a_failure_is_json_and_does_not_apply_the_write(demo, control):
     assert demo.get(f"{ACCOUNT}/address").json()["line1"] == "Unit 5 The Old Printworks"
 
 
+def test_pass_next_lets_that_many_writes_through_then_fails_the_next(demo, control):
+    # "fail the third write": reads are not counted, writes of any method are
+    control.post(
+        "/_sandbox/faults", json={"method": "POST|PUT|DELETE", "pass_next": 2, "fail_next": 1}
+    )
+    address = {"line1": "x", "country": "United Kingdom"}
+
+    statuses = [
+        demo.put(f"{ACCOUNT}/address", json=address).status_code,
+        demo.get(ACCOUNT).status_code,
+        demo.put(f"{ACCOUNT}/address", json=address).status_code,
+        demo.put(f"{ACCOUNT}/address", json=address).status_code,
+        demo.put(f"{ACCOUNT}/address", json=address).status_code,
+    ]
+
+    assert statuses == [204, 200, 204, 503, 204]
+
+
+def test_a_bad_method_list_is_refused(control):
+    response = control.post("/_sandbox/faults", json={"method": "POST|P T"})
+    assert response.status_code == 400
+
+
 def test_fail_rate_one_fails_everything(demo, control):
     control.post("/_sandbox/faults", json={"fail_rate": 1, "fail_status": 429})
 
