@@ -239,7 +239,6 @@ def inspector(request: HttpRequest, account_id: str, device_id: str | None = Non
         "tab": "flow",
         "device": device,
         "type": type_label(device.type),
-        "known": device.known,
         "fields": _fields(masked_document(device.raw)),
         "outgoing": [(link, link.label or port_label(link.port), _device_name(flow, link.target))
                      for link in flow.outgoing(device_id)],

@@ -200,7 +200,10 @@ def _page(request: HttpRequest, editing: Editing, status: int = 200, **extra) ->
     placed = editing.layout()
     title = f"Draft of the call flow of {editing.account.get('name') or editing.account_id}"
     svg = render_svg(editing.flow, placed, editing.findings, title=title)
-    selected = extra.pop("selected", None) or request.GET.get("device", "")
+    # ?select= is how other pages (a trunk refused removal, say) open the editor on a device
+    selected = (
+        extra.pop("selected", None) or request.GET.get("device", "") or request.GET.get("select", "")
+    )
     context = {
         "account": editing.account,
         "tab": "flow",

@@ -478,3 +478,9 @@ def test_route_to_a_start_without_its_settings_says_why(demo_client, sandbox):
     page = demo_client.get(response["Location"]).content.decode()
     assert "no such field" in page
     assert "startRoute" not in device(draft_of(), DARREN_START)
+
+
+def test_another_page_can_open_the_editor_on_a_device(editing):
+    page = editing.get(f"{EDIT}?select={DARREN_GATEWAY}").content.decode()
+    assert f'action="{EDIT}devices/{DARREN_GATEWAY}/"' in page
+    assert 'href="/accounts/' in page and "Review and publish" in page
