@@ -51,7 +51,7 @@ def test_calls_one_after_another_share_the_deadline(demo_client, sandbox, settin
     settings.CALLABLE_API_DEADLINE = 1.0
     sandbox.faults(latency_ms=900)
     fields = {
-        "ip": "10.9.8.7",
+        "ip": "198.51.100.87",
         "port": "5060",
         "vendor": "generic",
         "callerFormat": "national",
@@ -74,7 +74,7 @@ def test_a_call_is_not_sent_once_the_page_has_no_time_left(demo_client, sandbox,
     sandbox.faults(latency_ms=600, method="GET")
     response = demo_client.post(
         f"/accounts/{DARREN}/trunks/new/",
-        {"ip": "10.9.8.7", "port": "5060", "zone": "eu-west-1", "vendor": "generic"},
+        {"ip": "198.51.100.87", "port": "5060", "zone": "eu-west-1", "vendor": "generic"},
     )
     assert response.status_code == 504
     assert sandbox.requests(r"/trunk$", method="POST") == []
