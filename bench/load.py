@@ -59,6 +59,7 @@ from tests.accounts.pages import form_fields  # noqa: E402  (reads a form as a b
 
 BUDGET_P99_MS = 500.0
 ADDRESS_FIELDS = ("line1", "line2", "level1", "level2")
+FAILURES: list[str] = []  # what the client saw when a request failed outright, for the report
 USERS = ("demo", "support")
 PAGE_ORDER = (
     "organisation",
@@ -117,6 +118,7 @@ def edit(stack, session, slot, value: str, records: list) -> bool:
         answer = session.post(url, data=fields, allow_redirects=False, timeout=30)
     except requests.RequestException as exc:
         records.append(("address save", type(exc).__name__, 0.0, None))
+        FAILURES.append(f"address: {exc}"[:300])
         return False
     elapsed = (time.perf_counter() - sent) * 1000
     saved = answer.status_code == 302 and not answer.headers["Location"].startswith("/login")
@@ -199,6 +201,7 @@ def browse(
                 records.append(
                     (page, type(exc).__name__, (time.perf_counter() - sent) * 1000, None)
                 )
+                FAILURES.append(f"{page}: {exc}"[:300])
                 continue
             elapsed = (time.perf_counter() - sent) * 1000
             status: int | str = response.status_code
@@ -383,6 +386,8 @@ def main() -> int:
                 for name in ("dashboard", "sandbox", "clients")
             )
         )
+    for failure in FAILURES[:5]:
+        print("   client: " + failure)
     if log_problems:
         print(f"gunicorn log: {len(log_problems)} problem lines, the last ones:")
         for line in log_problems[-10:]:

@@ -57,6 +57,7 @@ PAGES = (
     ("account list", "/accounts/"),
     ("overview (Darren)", f"/accounts/{DARREN}/"),
     ("trunks (Darren)", f"/accounts/{DARREN}/trunks/"),
+    ("address (Darren)", f"/accounts/{DARREN}/address/"),
     ("flow (Darren)", f"/accounts/{DARREN}/flow/"),
     ("flow (Dean's Taxis)", f"/accounts/{DEAN}/flow/"),
 )

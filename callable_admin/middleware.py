@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.encoding import escape_uri_path
 
 from callable_admin.api import deadline
 from callable_admin.api.errors import InvalidId, SessionExpired, UpstreamError, UpstreamNotFound
@@ -51,7 +52,7 @@ class RequestIdMiddleware:
             log.info(
                 "%s %s %s %.0fms (upstream: %d calls, %.0fms)",
                 request.method,
-                request.path,
+                escape_uri_path(request.path),  # percent-encoded: no line breaks from a URL
                 response.status_code,
                 total_ms,
                 len(calls.calls),

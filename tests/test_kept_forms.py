@@ -83,3 +83,34 @@ def test_the_password_and_csrf_token_are_never_kept(client, sandbox):
     client.post(ADDRESS, {**fields, "password": "secret", "csrfmiddlewaretoken": "x"})
     names = [name for name, _ in KeptForm.objects.get().fields]
     assert "password" not in names and "csrfmiddlewaretoken" not in names and "line1" in names
+
+
+def test_an_htmx_post_is_kept_for_the_page_that_sent_it(client, sandbox):
+    sign_in(client, "demo")
+    fields = form_fields(client.get(ADDRESS))
+    _end_idle_session(client, sandbox)
+    response = client.post(
+        ADDRESS,
+        {**fields, "line2": "Kept Wharf Road"},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{ADDRESS}"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/login/?next=" + ADDRESS.replace("/", "%2F")
+    sign_in(client, "demo", next_url=ADDRESS)
+    assert form_fields(client.get(ADDRESS))["line2"] == "Kept Wharf Road"
+
+
+def test_a_kept_form_is_offered_once_even_where_no_form_takes_it(client, sandbox):
+    sign_in(client, "demo")
+    _end_idle_session(client, sandbox)
+    client.post(f"/accounts/{DARREN}/", {"anything": "typed"})
+    sign_in(client, "demo", next_url=f"/accounts/{DARREN}/")
+    assert client.get(f"/accounts/{DARREN}/").status_code == 200
+    assert not KeptForm.objects.exists()
+    assert "callable_kept_form" not in client.session
+
+
+def test_a_post_from_a_browser_with_no_session_keeps_nothing(client, sandbox):
+    response = client.post(ADDRESS, {"line1": "Anything"})
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert not KeptForm.objects.exists()

@@ -102,3 +102,11 @@ def test_a_form_error_is_one_line_not_a_warning(demo_client, caplog):
     assert response.status_code == 400
     [line] = _lines(caplog)
     assert line.levelno == logging.INFO and " 400 " in line.getMessage()
+
+
+@pytest.mark.django_db
+def test_a_hostile_path_cannot_forge_a_log_line(client, caplog):
+    caplog.set_level(logging.INFO)
+    client.get("/nothing%0A2026-01-01 INFO forged/")
+    [line] = _lines(caplog)
+    assert "\n" not in line.getMessage() and "%0A" in line.getMessage()

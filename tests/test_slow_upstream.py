@@ -51,7 +51,7 @@ def test_calls_one_after_another_share_the_deadline(demo_client, sandbox, settin
     settings.CALLABLE_API_DEADLINE = 1.0
     sandbox.faults(latency_ms=900)
     fields = {
-        "ip": "198.51.100.87",
+        "ip": "203.0.113.77",
         "port": "5060",
         "vendor": "generic",
         "callerFormat": "national",
@@ -74,7 +74,7 @@ def test_a_call_is_not_sent_once_the_page_has_no_time_left(demo_client, sandbox,
     sandbox.faults(latency_ms=600, method="GET")
     response = demo_client.post(
         f"/accounts/{DARREN}/trunks/new/",
-        {"ip": "198.51.100.87", "port": "5060", "zone": "eu-west-1", "vendor": "generic"},
+        {"ip": "203.0.113.77", "port": "5060", "zone": "eu-west-1", "vendor": "generic"},
     )
     assert response.status_code == 504
     assert sandbox.requests(r"/trunk$", method="POST") == []
@@ -191,6 +191,7 @@ def test_ten_slow_pages_of_one_account_do_not_slow_another_users_page(sandbox, t
         in_flight = sum(t.is_alive() for t in slow)
         [t.join(30) for t in slow]
 
-    assert during < 2 * max(baseline, 0.02), (baseline, during)
+    # Within 2x; a floor of 50 ms keeps a busy machine's jitter from failing a fast baseline.
+    assert during < 2 * max(baseline, 0.05), (baseline, during)
     assert in_flight == 10  # the slow pages were all still waiting while we measured
     assert slow_answers == [200] * 10

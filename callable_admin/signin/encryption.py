@@ -17,6 +17,7 @@ from django.db import models
 log = logging.getLogger("callable_admin.signin")
 
 
+@functools.lru_cache(maxsize=8)
 def derived_key(secret: str) -> bytes:
     """A Fernet key of its own from a Django secret key (never the secret key itself)."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"callable-admin tokens")

@@ -5,12 +5,12 @@ review (bound, with any errors), never sent again by itself."""
 import contextvars
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -42,6 +42,16 @@ def _user_of_ended_session(request) -> CallableUser | None:
     return CallableUser.objects.filter(pk=user_id).first() if user_id else None
 
 
+def _page_path(request) -> str:
+    """The page the user comes back to after sign-in: for HTMX, the page that sent the form."""
+    if getattr(request, "htmx", False):
+        try:
+            return urlsplit(request.headers.get("HX-Current-URL", "")).path or request.path
+        except ValueError:
+            return request.path
+    return request.path
+
+
 def keep(request) -> int | None:
     """Keep a form POST's fields; call before the session is ended. The id, or None."""
     if request.method != "POST" or request.path.startswith(("/login", "/logout")):
@@ -50,15 +60,17 @@ def keep(request) -> int | None:
     if not fields:
         return None
     user = request.user if request.user.is_authenticated else _user_of_ended_session(request)
-    return KeptForm.objects.create(user=user, path=request.path[:500], fields=fields).pk
+    if user is None:
+        return None  # nobody's session: nothing typed into a signed-in form (nor kept for spam)
+    path = _page_path(request)[:500]
+    return KeptForm.objects.create(user=user, path=path, fields=fields).pk
 
 
 def claim(request, user: CallableUser, kept_id: int | None) -> None:
-    """At sign-in: the form kept in this browser becomes this user's, unless another user typed
-    it. Forms kept too long are dropped."""
+    """At sign-in: the form kept in this browser is offered if this user typed it. Forms kept
+    too long are dropped."""
     KeptForm.objects.filter(created__lt=timezone.now() - KEEP_FOR).delete()
-    mine = Q(user=None) | Q(user=user)
-    if kept_id and KeptForm.objects.filter(mine, pk=kept_id).update(user=user):
+    if kept_id and KeptForm.objects.filter(pk=kept_id, user=user).exists():
         request.session[KEPT_KEY] = kept_id
     else:
         request.session.pop(KEPT_KEY, None)
@@ -67,7 +79,7 @@ def claim(request, user: CallableUser, kept_id: int | None) -> None:
 def offer(request) -> contextvars.Token | None:
     """On the GET of the page the form was posted from, offer its fields to the form there."""
     row = KeptForm.objects.filter(pk=request.session[KEPT_KEY], user=request.user).first()
-    if row is None:
+    if row is None or row.created < timezone.now() - KEEP_FOR:
         request.session.pop(KEPT_KEY, None)
         return None
     if row.path != request.path:
@@ -79,11 +91,10 @@ def offer(request) -> contextvars.Token | None:
 
 
 def settle(request, token: contextvars.Token) -> None:
-    """After the page: a form that took the fields has them on screen; forget them."""
-    taken = current.get()
+    """After the page: a form that took the fields has them on screen, and a page without such
+    a form cannot show them; either way they are offered once."""
     current.reset(token)
-    if taken and taken.taken:
-        KeptForm.objects.filter(pk=request.session.pop(KEPT_KEY, None)).delete()
+    KeptForm.objects.filter(pk=request.session.pop(KEPT_KEY, None)).delete()
 
 
 def take() -> QueryDict | None:

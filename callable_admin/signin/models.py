@@ -66,10 +66,9 @@ class TokenGrant(models.Model):
 
 class KeptForm(models.Model):
     """What a form POST carried when its session had ended, for the user who typed it: put back
-    into the form after they sign in again (see kept.py). `user` is empty while unknown (the
-    session had expired); the browser's new session then holds the id until sign-in claims it."""
+    into the form after they sign in again (see kept.py)."""
 
-    user = models.ForeignKey(CallableUser, null=True, on_delete=models.CASCADE)
+    user = models.ForeignKey(CallableUser, on_delete=models.CASCADE)
     path = models.CharField(max_length=500)
     fields = models.JSONField(default=list)  # [[name, [values...]], ...] in the order posted
     created = models.DateTimeField(auto_now_add=True, db_index=True)

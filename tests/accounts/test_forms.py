@@ -1,5 +1,9 @@
 """The forms keep stored values they do not offer, and say what they would send."""
 
+import re
+
+from django import forms
+
 from callable_admin.accounts.conflicts import ABSENT
 from callable_admin.accounts.countries import COUNTRIES_BY_CODE, COUNTRY_NAMES
 from callable_admin.accounts.forms import AddressForm, HookForm, TrunkForm
@@ -71,3 +75,25 @@ def test_readonly_values_show_labels_not_codes():
     assert readable["Country"] == "GB · United Kingdom"
     assert readable["Caller number format"] == "National"
     assert dict(AddressForm(stored={}).readable())["Address line 2"] == "(empty)"
+
+
+def test_long_selects_write_what_djangos_select_would():
+    for form_class, name, value in [
+        (AddressForm, "country", "United Kingdom"),
+        (TrunkForm, "countryCode", "GB"),
+    ]:
+        form = form_class(stored={name: value})
+        quick = str(form[name])
+        form.fields[name].widget = forms.Select(choices=form.fields[name].choices)
+        plain = str(form[name])
+        assert _options(quick) == _options(plain) and len(_options(quick)) > 200
+        assert f'<option value="{value}" selected>' in quick
+        assert _select_attributes(quick) == _select_attributes(plain)
+
+
+def _options(markup: str) -> list[str]:
+    return re.findall(r"<option[^>]*>[^<]*</option>", re.sub(r">\s+<", "><", markup))
+
+
+def _select_attributes(markup: str) -> list[str]:
+    return sorted(re.match(r"<select([^>]*)>", markup).group(1).split())

@@ -34,3 +34,29 @@ def test_support_sees_a_read_only_organisation(page):
     assert "Read only" in page.locator(".stats").inner_text()
     assert "Support, read only" in page.locator("header.page-head").inner_text()
     assert page.locator("nav.mainnav >> text=Audit log").count() == 1  # support reads it too
+
+
+def test_an_edit_sent_after_the_session_ended_comes_back_after_sign_in(page, sandbox):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from tests.conftest import DARREN
+
+    signed_in_page(page, "demo")
+    page.goto(f"/accounts/{DARREN}/address/")
+    page.fill("#id_line2", "22 Kept Wharf Road")
+    # The session times out while the form is open.
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    page.click("form.object-form button[type=submit]")
+    page.wait_for_url("**/login/**")
+    assert "what you typed is kept" in page.locator("#flash").inner_text()
+    screenshot(page, "signin-form-kept")
+
+    page.fill("#id_username", "demo")
+    page.fill("#id_password", "1234")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/accounts/{DARREN}/address/")
+    assert page.input_value("#id_line2") == "22 Kept Wharf Road"
+    assert "What you typed is back in the form" in page.locator("#flash").inner_text()
+    assert sandbox.requests(method="PUT") == []
+    screenshot(page, "address-form-kept")

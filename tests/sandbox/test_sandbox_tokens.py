@@ -231,3 +231,27 @@ def test_lifetimes_given_at_start_win_over_the_environment(tmp_path, monkeypatch
         tokens = sign_in(sandbox.url, "demo")
 
     assert (tokens["expires_in"], tokens["refresh_expires_in"]) == (30, 60)
+
+
+def test_without_rotation_a_refresh_answers_an_access_token_and_the_refresh_token_lives_on(
+    anonymous, control, sign_in, clock
+):
+    control.post("/_sandbox/config", json={"rotate_refresh": False})
+    tokens = sign_in(anonymous.url, "demo")
+    assert tokens["refresh_token"]  # a password grant still gets one
+
+    answers = [anonymous.post(AUTHORIZE, data={"token": tokens["refresh_token"]}) for _ in "ab"]
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all("refresh_token" not in a.json() for a in answers)
+    assert anonymous.get(ME, headers=bearer(answers[1].json()["access_token"])).status_code == 200
+    clock.advance(36000)
+    refused = anonymous.post(AUTHORIZE, data={"token": tokens["refresh_token"]})
+    assert refused.status_code == 401  # it still expires
+
+
+def test_the_command_line_turns_rotation_off():
+    from sandbox.__main__ import parse_args
+
+    assert parse_args([]).rotate_refresh is True
+    assert parse_args(["--no-refresh-rotation"]).rotate_refresh is False

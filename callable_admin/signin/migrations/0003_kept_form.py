@@ -26,7 +26,6 @@ class Migration(migrations.Migration):
                 (
                     "user",
                     models.ForeignKey(
-                        null=True,
                         on_delete=django.db.models.deletion.CASCADE,
                         to=settings.AUTH_USER_MODEL,
                     ),
