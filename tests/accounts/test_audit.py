@@ -186,10 +186,14 @@ def test_the_log_stands_when_the_upstream_is_down(demo_client, settings):
 
 def test_each_objects_page_links_to_its_history(support_client):
     trunk_page = support_client.get(TRUNK).content.decode()
-    assert f'href="/audit/?account={DARREN}&amp;object={DARREN_TRUNK}">History</a>' in trunk_page
+    assert (
+        f'href="/audit/?account={DARREN}&amp;object={DARREN_TRUNK}" class="history">History</a>'
+        in trunk_page
+    )
     hook_page = support_client.get(HOOK).content.decode()
     assert (
-        f'href="/audit/?account={DARREN}&amp;object={DARREN_HOOK_EVENT}">History</a>' in hook_page
+        f'href="/audit/?account={DARREN}&amp;object={DARREN_HOOK_EVENT}" class="history">History</a>'
+        in hook_page
     )
     address_page = support_client.get(ADDRESS).content.decode()
     assert f'href="/audit/?account={DARREN}&amp;object=address">History</a>' in address_page

@@ -73,8 +73,14 @@ def test_flow_hooks_and_event_hooks_are_shown_apart(demo_client):
 def test_the_flow_summary_counts_devices_by_type_and_links_the_canvas(demo_client):
     flow = section(demo_client.get(f"/accounts/{DEAN}/").content.decode(), "flow-title")
     assert "9 devices" in flow
-    assert re.search(r'data-device-type="ROUTE_START" class="t-route-start"><span class="count">2</span> Start', flow)
-    assert re.search(r'data-device-type="FLOW_HOOK" class="t-unknown"><span class="count">1</span> Flow hook', flow)
+    assert re.search(
+        r'data-device-type="ROUTE_START" class="t-route-start"><span class="count">2</span> Start',
+        flow,
+    )
+    assert re.search(
+        r'data-device-type="FLOW_HOOK" class="t-unknown"><span class="count">1</span> Flow hook',
+        flow,
+    )
     assert f'href="/accounts/{DEAN}/flow/"' in flow
 
 
@@ -136,4 +142,4 @@ def test_a_section_that_failed_to_load_says_so_in_its_tile_too(demo_client, sand
 
 def test_the_overview_links_to_the_accounts_history(support_client):
     page = support_client.get(f"/accounts/{DARREN}/").content.decode()
-    assert f'<a href="/audit/?account={DARREN}">History of this account</a>' in page
+    assert f'<a href="/audit/?account={DARREN}" class="history">History of this account</a>' in page
