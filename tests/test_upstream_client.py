@@ -22,6 +22,9 @@ from callable_admin.api.transport import (
 )
 from tests.conftest import DARREN, DARREN_TRUNK
 
+# a write clears the flow reads kept for its account, in the cache: a table by default
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def api(sandbox):

@@ -84,6 +84,11 @@ def _words(key: str) -> str:
     return port_label(key).capitalize()
 
 
+def _port_words(key: str) -> str:
+    """A link field says where the call goes: `onTimeout` -> "On timeout, go to"."""
+    return "Then go to" if key == "connectTo" else f"On {port_label(key)}, go to"
+
+
 def _leaves(device: dict) -> Iterator[tuple[str, str, object]]:
     """(path, field name, value) of every field a form can show, in JSON order."""
     for path, value in leaves(device):
@@ -155,7 +160,7 @@ def build(
     order += [path for path in found if path not in labels and path not in FIXED_TOP]
     for path in order:
         key, value = found[path]
-        label, hint = labels.get(path, (_words(key), ""))
+        label, hint = labels.get(path, (_port_words(key) if is_port(key) else _words(key), ""))
         fields.append(_field(path, key, value, label, hint, choices, posted))
     for each in fields:
         each.error = errors.get(each.path, "")

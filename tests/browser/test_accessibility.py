@@ -45,8 +45,8 @@ def serious_violations(page, axe: Axe) -> list[str]:
 
 def wait_for_canvas(page) -> None:
     page.locator("g.device").first.wait_for()
-    # flow.js has run once the SVG fills the stage under its own transform
-    expect(page.locator("#viewport")).to_have_attribute("transform", re.compile("scale"))
+    # flow.js has run once the drawing moved under its own transform
+    expect(page.locator("#flow-world")).to_have_attribute("style", re.compile("transform"))
 
 
 def test_every_page_passes_axe_and_breaks_no_policy(strict_page, sandbox):
