@@ -165,7 +165,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The default is a table in the database, so every process shares it (sign-in throttling counts);
 # `migrate` creates it (see callable_admin/signin/apps.py).
 CACHES = {
-    "default": env.cache_url_config(env("CACHE_URL", default="") or "dbcache://callable_admin_cache")
+    "default": env.cache_url_config(
+        env("CACHE_URL", default="") or "dbcache://callable_admin_cache"
+    )
 }
 if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
     # Culling deletes a third of the entries when full: make that rare, or counts would vanish.

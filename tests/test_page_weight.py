@@ -16,8 +16,9 @@ def assets_of(html: str) -> list[str]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/", f"/accounts/{DEAN}/", f"/accounts/{DEAN}/flow/",
-                                  f"/accounts/{DEAN}/calls/new/"])
+@pytest.mark.parametrize(
+    "path", ["/", f"/accounts/{DEAN}/", f"/accounts/{DEAN}/flow/", f"/accounts/{DEAN}/calls/new/"]
+)
 def test_a_pages_scripts_and_styles_stay_under_100_kb_compressed(demo_client, path):
     response = demo_client.get(path)
     assert response.status_code == 200

@@ -265,7 +265,9 @@ def fan_out(reads: Sequence[Callable[[], T]], *, at_most: int) -> list:
     upcoming = iter(range(len(reads)))
 
     def submit(index: int) -> None:
-        pending[_readers.submit(functools.partial(context.copy().run, _in_pool, reads[index]))] = index
+        pending[_readers.submit(functools.partial(context.copy().run, _in_pool, reads[index]))] = (
+            index
+        )
 
     for index in upcoming:
         submit(index)

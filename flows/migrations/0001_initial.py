@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DevicePosition',
+            name="DevicePosition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_id', models.CharField(max_length=64)),
-                ('device_id', models.CharField(max_length=64)),
-                ('x', models.IntegerField()),
-                ('y', models.IntegerField()),
-                ('updated', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_id", models.CharField(max_length=64)),
+                ("device_id", models.CharField(max_length=64)),
+                ("x", models.IntegerField()),
+                ("y", models.IntegerField()),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('account_id', 'device_id'), name='one_position_per_device')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account_id", "device_id"), name="one_position_per_device"
+                    )
+                ],
             },
         ),
     ]

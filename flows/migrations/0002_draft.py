@@ -6,31 +6,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('flows', '0001_initial'),
+        ("flows", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_id', models.CharField(max_length=64)),
-                ('base', models.JSONField()),
-                ('devices', models.JSONField()),
-                ('positions', models.JSONField(default=dict)),
-                ('context', models.JSONField(default=dict)),
-                ('undo', models.JSONField(default=list)),
-                ('redo', models.JSONField(default=list)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('started', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_id", models.CharField(max_length=64)),
+                ("base", models.JSONField()),
+                ("devices", models.JSONField()),
+                ("positions", models.JSONField(default=dict)),
+                ("context", models.JSONField(default=dict)),
+                ("undo", models.JSONField(default=list)),
+                ("redo", models.JSONField(default=list)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("started", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'account_id'), name='one_draft_per_user_and_account')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "account_id"), name="one_draft_per_user_and_account"
+                    )
+                ],
             },
         ),
     ]

@@ -73,4 +73,3 @@ def _expand(flow: Flow, device_id: str, shown: set[str]) -> OutlineNode:
             shown.add(link.target)
             work.append((child, iter(flow.outgoing(link.target))))
     return root
-

@@ -23,7 +23,11 @@ def outline_html(flow: Flow, roots: list[OutlineNode]) -> str:
             continue
         html.open("li", {"class": f"ol-{node.kind}"})
         if node.port:
-            label = node.link.label if node.link is not None and node.link.label else port_label(node.port)
+            label = (
+                node.link.label
+                if node.link is not None and node.link.label
+                else port_label(node.port)
+            )
             html.element("span", label, {"class": "ol-port"})
         _entry(html, flow, node)
         stack.append((node, True))
@@ -48,7 +52,12 @@ def _entry(html: SvgBuilder, flow: Flow, node: OutlineNode) -> None:
             words += f" · {device.extension}"
         if node.seen_before:
             words += " (see above)"
-        html.element("button", words, {
-            "type": "button", "class": "ol-dev" + (" ref" if node.seen_before else ""),
-            "data-device-id": device.id,
-        })
+        html.element(
+            "button",
+            words,
+            {
+                "type": "button",
+                "class": "ol-dev" + (" ref" if node.seen_before else ""),
+                "data-device-id": device.id,
+            },
+        )

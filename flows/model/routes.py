@@ -34,9 +34,9 @@ def ddi_routes(flow: Flow, findings: Iterable[Finding]) -> list[DdiRoute]:
     for finding in findings:
         if finding.ddi_id is not None and finding.code in DDI_PROBLEMS:
             current = problems.get(finding.ddi_id)
-            if current is None or list(DDI_PROBLEMS).index(finding.code) < list(
-                DDI_PROBLEMS
-            ).index(current):
+            if current is None or list(DDI_PROBLEMS).index(finding.code) < list(DDI_PROBLEMS).index(
+                current
+            ):
                 problems[finding.ddi_id] = finding.code
     routes = [
         DdiRoute(

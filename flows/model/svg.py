@@ -72,7 +72,9 @@ ARROWHEAD = (
 
 # characters XML 1.0 cannot carry, lone surrogates UTF-8 cannot encode, and bidi embeddings,
 # overrides and isolates that would make `evil/\u202egnp.exe` read as `evil/exe.png`
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
 
 NAME_CHARS = 26
 ESSENTIAL_CHARS = 30
@@ -80,7 +82,9 @@ TERMINAL_CHARS = 9
 PORT_CHARS = 28
 
 
-_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+_SPECIAL = re.compile(
+    "[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def escape(value: object) -> str:

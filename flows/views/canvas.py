@@ -66,8 +66,11 @@ def _load(
             return AccountFlow(account, parsed[3], parsed[1], parsed[2])
     entry = None if fresh else flowreads.kept(*key)
     if entry is None:
-        calls = [lambda: api.flow_devices(account_id), lambda: api.ddis(account_id),
-                 lambda: api.trunks(account_id)]
+        calls = [
+            lambda: api.flow_devices(account_id),
+            lambda: api.ddis(account_id),
+            lambda: api.trunks(account_id),
+        ]
         if with_account:
             calls.insert(0, lambda: api.account(account_id))
         results = gather(*calls)
@@ -106,8 +109,11 @@ def _trace_choices(request: HttpRequest) -> tuple[str, str, dict[str, str]]:
     ddi_id = request.GET.get("ddi", "")[:64]
     outcome = request.GET.get("outcome", "answered")
     outcome = outcome if outcome in GATEWAY_OUTCOMES else "answered"
-    picks = {key[3:]: value[:200] for key, value in request.GET.items()
-             if key.startswith("at_") and value}
+    picks = {
+        key[3:]: value[:200]
+        for key, value in request.GET.items()
+        if key.startswith("at_") and value
+    }
     return ddi_id, outcome, picks
 
 
@@ -120,25 +126,34 @@ def _trace_context(flow: Flow, ddi_id: str, outcome: str, picks: dict[str, str])
     for device_id, port in result.steps:
         device = flow.devices[device_id]
         links = flow.outgoing(device_id)
-        step = {"device": device, "type": type_label(device.type), "port": port,
-                "port_label": port_label(port) if port else "", "choices": []}
+        step = {
+            "device": device,
+            "type": type_label(device.type),
+            "port": port,
+            "port_label": port_label(port) if port else "",
+            "choices": [],
+        }
         if device.type == SIP_GATEWAY:
             # An empty first choice follows the form's outcome: a select left at a concrete value
             # would be sent back with every later change and pin the gateway to it.
             chosen = picks.get(device_id) if picks.get(device_id) in GATEWAY_OUTCOMES else ""
             step["choices"] = [("", f"{outcome} (as above)", not chosen)] + [
-                (label, label, label == chosen) for label in GATEWAY_OUTCOMES]
+                (label, label, label == chosen) for label in GATEWAY_OUTCOMES
+            ]
         elif len(links) > 1:
             taken = next((link.path for link in result.links if link.source == device_id), None)
-            step["choices"] = [(link.path, link.label or port_label(link.port), link.path == taken)
-                               for link in links]
+            step["choices"] = [
+                (link.path, link.label or port_label(link.port), link.path == taken)
+                for link in links
+            ]
         steps.append(step)
     return {
         "trace": result,
         "trace_steps": steps,
         "trace_number": flow.ddis.get(ddi_id, ddi_id),
         "trace_end": END_WORDS[result.end],
-        "trace_end_name": _device_name(flow, result.end_device) if result.end == "loop"
+        "trace_end_name": _device_name(flow, result.end_device)
+        if result.end == "loop"
         else result.end_target,
         # JSON, not joined text: an upstream id may hold spaces or "|"
         "trace_devices": json.dumps([device_id for device_id, _ in result.steps]),
@@ -162,18 +177,24 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     placed = _layout(account_id, flow)
     svg = render_svg(flow, placed, loaded.findings, title=_title(loaded.account))
     ddi_id, outcome, picks = _trace_choices(request)
-    counts = {severity: sum(1 for f in loaded.findings if f.severity == severity)
-              for severity in ("error", "warning", "info")}
+    counts = {
+        severity: sum(1 for f in loaded.findings if f.severity == severity)
+        for severity in ("error", "warning", "info")
+    }
     context = {
         "account": loaded.account,
         "tab": "flow",
         "svg": mark_safe(SVG_SLOT),
-        "findings": [(finding, _device_name(flow, finding.device_id)) for finding in loaded.findings],
+        "findings": [
+            (finding, _device_name(flow, finding.device_id)) for finding in loaded.findings
+        ],
         "counts": counts,
         "device_count": len(flow.devices),
         "looks": looks(),
-        "ddis": [(ddi_id_, number, bool(flow.ddi_routes.get(ddi_id_)))
-                 for ddi_id_, number in flow.ddis.items()],
+        "ddis": [
+            (ddi_id_, number, bool(flow.ddi_routes.get(ddi_id_)))
+            for ddi_id_, number in flow.ddis.items()
+        ],
         "outcomes": list(GATEWAY_OUTCOMES),
         "ddi": ddi_id,
         "outcome": outcome,
@@ -194,16 +215,23 @@ def trace_view(request: HttpRequest, account_id: str) -> HttpResponse:
         return redirect(f"{request.path.rsplit('trace/', 1)[0]}?{request.GET.urlencode()}")
     loaded = _load(request, account_id, with_account=False)
     ddi_id, outcome, picks = _trace_choices(request)
-    context = {"account": loaded.account, "ddi": ddi_id, "outcome": outcome,
-               **_trace_context(loaded.flow, ddi_id, outcome, picks)}
+    context = {
+        "account": loaded.account,
+        "ddi": ddi_id,
+        "outcome": outcome,
+        **_trace_context(loaded.flow, ddi_id, outcome, picks),
+    }
     return render(request, "flows/_trace_result.html", context)
 
 
 @require_GET
 def outline_view(request: HttpRequest, account_id: str) -> HttpResponse:
     loaded = _load(request, account_id, with_account=not request.htmx)
-    context = {"account": loaded.account, "tab": "flow",
-               "outline": mark_safe(outline_html(loaded.flow, outline(loaded.flow)))}
+    context = {
+        "account": loaded.account,
+        "tab": "flow",
+        "outline": mark_safe(outline_html(loaded.flow, outline(loaded.flow))),
+    }
     return page_or_part(request, "flows/outline.html", "flows/_outline.html", context)
 
 
@@ -214,10 +242,18 @@ def _fields(value: object, path: str = "") -> list[tuple[str, str]]:
     while stack:
         where, current = stack.pop()
         if isinstance(current, dict) and current:
-            stack.extend((f"{where}.{key}" if where else str(key), current[key])
-                         for key in reversed(list(current)))
-        elif isinstance(current, list) and current and any(isinstance(v, dict | list) for v in current):
-            stack.extend((f"{where}[{index}]", item) for index, item in reversed(list(enumerate(current))))
+            stack.extend(
+                (f"{where}.{key}" if where else str(key), current[key])
+                for key in reversed(list(current))
+            )
+        elif (
+            isinstance(current, list)
+            and current
+            and any(isinstance(v, dict | list) for v in current)
+        ):
+            stack.extend(
+                (f"{where}[{index}]", item) for index, item in reversed(list(enumerate(current)))
+            )
         else:
             rows.append((where, current if isinstance(current, str) else json.dumps(current)))
     return rows
@@ -240,10 +276,14 @@ def inspector(request: HttpRequest, account_id: str, device_id: str | None = Non
         "device": device,
         "type": type_label(device.type),
         "fields": _fields(masked_document(device.raw)),
-        "outgoing": [(link, link.label or port_label(link.port), _device_name(flow, link.target))
-                     for link in flow.outgoing(device_id)],
-        "incoming": [(link, link.label or port_label(link.port), _device_name(flow, link.source))
-                     for link in flow.incoming(device_id)],
+        "outgoing": [
+            (link, link.label or port_label(link.port), _device_name(flow, link.target))
+            for link in flow.outgoing(device_id)
+        ],
+        "incoming": [
+            (link, link.label or port_label(link.port), _device_name(flow, link.source))
+            for link in flow.incoming(device_id)
+        ],
         "findings": [f for f in loaded.findings if f.device_id == device_id],
         "raw": json.dumps(masked_document(device.raw), indent=2, ensure_ascii=False),
     }
@@ -253,8 +293,10 @@ def inspector(request: HttpRequest, account_id: str, device_id: str | None = Non
 @require_GET
 def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
     if not request.is_admin:  # it keeps every value, credentials included
-        raise PermissionDenied("The JSON export holds every value, credentials included: it is "
-                               "for organisation admins.")
+        raise PermissionDenied(
+            "The JSON export holds every value, credentials included: it is "
+            "for organisation admins."
+        )
     loaded = _load(request, account_id, with_account=False, fresh=True)
     placed = _layout(account_id, loaded.flow)
     body = {
@@ -271,8 +313,9 @@ def export_json(request: HttpRequest, account_id: str) -> HttpResponse:
 def export_svg(request: HttpRequest, account_id: str) -> HttpResponse:
     loaded = _load(request, account_id, fresh=True)
     placed = _layout(account_id, loaded.flow)
-    svg = render_svg(loaded.flow, placed, loaded.findings, standalone=True,
-                     title=_title(loaded.account))
+    svg = render_svg(
+        loaded.flow, placed, loaded.findings, standalone=True, title=_title(loaded.account)
+    )
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="flow-{account_id}.svg"'
     # An SVG opened on its own is a document: allow its inline style and nothing else.

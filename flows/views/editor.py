@@ -202,7 +202,9 @@ def _page(request: HttpRequest, editing: Editing, status: int = 200, **extra) ->
     svg = render_svg(editing.flow, placed, editing.findings, title=title)
     # ?select= is how other pages (a trunk refused removal, say) open the editor on a device
     selected = (
-        extra.pop("selected", None) or request.GET.get("device", "") or request.GET.get("select", "")
+        extra.pop("selected", None)
+        or request.GET.get("device", "")
+        or request.GET.get("select", "")
     )
     context = {
         "account": editing.account,

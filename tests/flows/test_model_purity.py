@@ -9,8 +9,17 @@ from pathlib import Path
 
 import flows.model
 
-FORBIDDEN = ("django", "requests", "urllib3", "http", "callable_admin", "sandbox", "flows.views",
-             "flows.models", "flows.urls")
+FORBIDDEN = (
+    "django",
+    "requests",
+    "urllib3",
+    "http",
+    "callable_admin",
+    "sandbox",
+    "flows.views",
+    "flows.models",
+    "flows.urls",
+)
 MODEL_DIR = Path(flows.model.__file__).parent
 
 
@@ -45,7 +54,10 @@ def test_importing_the_whole_model_loads_neither_django_nor_an_http_client():
         "('django', 'requests', 'urllib3', 'callable_admin', 'sandbox')))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         cwd=MODEL_DIR.parent.parent,
     )
     assert result.stdout.strip() == "[]"

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,25 +14,47 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(max_length=150)),
-                ('organisation_id', models.CharField(max_length=64)),
-                ('account_id', models.CharField(db_index=True, max_length=64)),
-                ('object_kind', models.CharField(max_length=32)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('action', models.CharField(max_length=16)),
-                ('changes', models.JSONField(default=dict)),
-                ('outcome', models.CharField(choices=[('applied', 'applied'), ('refused', 'refused'), ('failed', 'failed')], max_length=8)),
-                ('message', models.TextField(blank=True)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(max_length=150)),
+                ("organisation_id", models.CharField(max_length=64)),
+                ("account_id", models.CharField(db_index=True, max_length=64)),
+                ("object_kind", models.CharField(max_length=32)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("action", models.CharField(max_length=16)),
+                ("changes", models.JSONField(default=dict)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("applied", "applied"),
+                            ("refused", "refused"),
+                            ("failed", "failed"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-id'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]
