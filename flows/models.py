@@ -1,5 +1,22 @@
+import json
+
 from django.conf import settings
 from django.db import models
+
+
+class JSONText(models.TextField):
+    """JSON kept as the text we wrote: PostgreSQL's jsonb would sort each object's keys, and a
+    draft's devices go back upstream byte for byte as they came (callable-api.md)."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        # ASCII escapes: a NUL or any other character survives every database as text
+        return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 class DevicePosition(models.Model):
@@ -35,16 +52,16 @@ class Draft(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     account_id = models.CharField(max_length=64)
     # the upstream's device list when the draft began or was last rebased, exactly as sent
-    base = models.JSONField()
+    base = JSONText()
     # the draft's devices, in list order (new ones at the end), each a whole upstream object
-    devices = models.JSONField()
+    devices = JSONText()
     # device id -> [x, y]: every card pinned when the draft starts, so an edit moves no other card
-    positions = models.JSONField(default=dict)
+    positions = JSONText(default=dict)
     # the account's DDIs, trunks and hooks when the draft began: names for pickers, no upstream read
-    context = models.JSONField(default=dict)
+    context = JSONText(default=dict)
     # undo and redo stacks of `Change.to_json()`, newest last
-    undo = models.JSONField(default=list)
-    redo = models.JSONField(default=list)
+    undo = JSONText(default=list)
+    redo = JSONText(default=list)
     # bumped by every save: a save that finds another version lost a race and is retried
     version = models.PositiveIntegerField(default=0)
     started = models.DateTimeField(auto_now_add=True)
@@ -81,10 +98,10 @@ class Revision(models.Model):
     # what was published: "draft", "restore of revision 12", "import of flow-….json"
     source = models.CharField(max_length=200, blank=True)
     # the upstream device lists, exactly as sent, when the publish began and when it ended
-    before = models.JSONField(default=list)
-    after = models.JSONField(null=True, blank=True)
+    before = JSONText(default=list)
+    after = JSONText(null=True, blank=True)
     # every call: {step, method, device, name, status (pending|applied|failed|not applied), message}
-    steps = models.JSONField(default=list)
+    steps = JSONText(default=list)
     # the request that published: its audit entries carry the same id
     request_id = models.CharField(max_length=64, blank=True)
 

@@ -51,7 +51,8 @@ def _number_matches(organisation_id: str, query: str, region: str | None) -> lis
 
 def find(organisation_id: str, query: str, region: str | None = None) -> list[Match]:
     """Accounts matching `query`, best kind of match first, then by name."""
-    query = query.strip()
+    # a NUL cannot be in any name, number or domain, and PostgreSQL refuses it in a query
+    query = query.replace("\x00", "").strip()
     if not query:
         return []
     matches: dict[str, Match] = {}
