@@ -79,6 +79,10 @@ PHONE_REGION = env("PHONE_REGION", default="GB")
 # The number directory (search by number or domain) is rebuilt in the background when older.
 DIRECTORY_MAX_AGE = env.int("DIRECTORY_MAX_AGE", default=10 * 60)
 DIRECTORY_FANOUT = env.int("DIRECTORY_FANOUT", default=8)  # upstream reads in flight per build
+# The canvas's drawing is kept by what it was drawn from (flows/drawings.py) this long, and a flow
+# of this many devices or more comes in two parts: what the canvas opens on, then the rest.
+DRAWING_SECONDS = env.int("DRAWING_SECONDS", default=10 * 60)
+FLOW_PARTS_FROM = env.int("FLOW_PARTS_FROM", default=500)
 
 TRUNK_ZONES = env.list(
     "TRUNK_ZONES", default=["eu-west-1", "eu-west-2", "us-east-1", "us-west-2", "ap-southeast-2"]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("device/", views.inspector, name="inspector_by_id"),
     path("export.json", views.export_json, name="export_json"),
     path("export.svg", views.export_svg, name="export_svg"),
+    # the rest of a big drawing, by the digest of what it was drawn from (flows/drawings.py)
+    path("drawing/<slug:content>/", views.drawing_rest, name="drawing_rest"),
 ]
 
 # the editor: an admin's draft (design.md, "Flow editor")

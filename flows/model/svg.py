@@ -199,15 +199,68 @@ def dom_id(device_id: str) -> str:
     )
 
 
+def reading_order(flow: Flow, layout: Layout) -> list[str]:
+    """The devices drawn, in reading order: Tab goes from a start along its calls, and gzip finds
+    ids close together."""
+    return [
+        device_id
+        for device_id in dict.fromkeys([*layout.order, *flow.devices])
+        if device_id in flow.devices and device_id in layout.positions
+    ]
+
+
+# Room around the first start's band that the canvas may show on opening (flow.js `entries`
+# frames that band, or its left end at a readable zoom), with half a screen more each way, for
+# a screen up to 2560 x 1440 pixels at the readable zoom (0.7): drawing units.
+OPENING_LEFT, OPENING_RIGHT, OPENING_UP, OPENING_DOWN = 1900, 5600, 2100, 2100
+
+
+def opening(layout: Layout) -> tuple[int, int, int, int] | None:
+    """The part of the drawing the canvas can show when it opens (left, top, right, bottom), or
+    None when there is no band to open on (the canvas then opens on the whole flow)."""
+    if not layout.bands:
+        return None
+    left, top, _right, bottom = layout.bands[0]
+    middle = (top + bottom) // 2
+    return (
+        left - OPENING_LEFT,
+        middle - OPENING_UP,
+        left + OPENING_RIGHT,
+        middle + OPENING_DOWN,
+    )
+
+
+def split_at_opening(flow: Flow, layout: Layout) -> tuple[list[str], list[str]]:
+    """The devices in reading order, split into those whose card the canvas can show on opening
+    and the rest: a big drawing is sent in these two parts, the first with the page."""
+    order = reading_order(flow, layout)
+    box = opening(layout)
+    if box is None:
+        return order, []
+    left, top, right, bottom = box
+    first, rest = [], []
+    for device_id in order:
+        x, y = layout.positions[device_id]
+        inside = (
+            x < right and x + CARD_W > left and y < bottom and y + layout.height_of(device_id) > top
+        )
+        (first if inside else rest).append(device_id)
+    return first, rest
+
+
 def render(
     flow: Flow,
     layout: Layout,
     findings: Iterable[Finding] = (),
     standalone: bool = False,
     title: str = "Call flow",
+    only: Iterable[str] | None = None,
+    rest_url: str | None = None,
 ) -> str:
     """The flow as SVG: an embeddable `<svg class="canvas">`, or with `standalone` a complete
-    document with its own colours, fit to print or attach to a ticket."""
+    document with its own colours, fit to print or attach to a ticket. With `only`, just those
+    devices (in that order) and their links are drawn, and `rest_url` says where the canvas
+    fetches the others (`render_part`)."""
     concerns = by_device(list(findings))
     svg = SvgBuilder()
     size = {"width": layout.width, "height": layout.height}
@@ -229,14 +282,13 @@ def render(
                 "aria-label": title,
                 # where the canvas opens: the first start's band
                 "data-frame": _frame(layout),
+                "data-rest": rest_url,
             },
         )
     svg.trusted(ARROWHEAD)
-    # reading order: Tab goes from a start along its calls, and gzip finds ids close together
     drawn = [
         flow.devices[device_id]
-        for device_id in dict.fromkeys([*layout.order, *flow.devices])
-        if device_id in flow.devices and device_id in layout.positions
+        for device_id in (reading_order(flow, layout) if only is None else only)
     ]
     svg.trusted('<g id="viewport"><g id="links" marker-start="url(#pt)" marker-end="url(#ah)">')
     for device in drawn:
@@ -245,6 +297,25 @@ def render(
     for device in drawn:
         _card(svg, flow, layout, device, concerns.get(device.id, ()))
     svg.trusted("</g></g></svg>")
+    return svg.markup()
+
+
+def render_part(
+    flow: Flow, layout: Layout, findings: Iterable[Finding], device_ids: Iterable[str]
+) -> str:
+    """The part of a drawing `render(only=…)` left out: these devices' links groups, then their
+    cards, each in a layer the canvas empties into its own (`<g data-layer="links">` into
+    `#links`, `<g data-layer="cards">` into `#cards`), in an `<svg>` so that they parse as SVG."""
+    concerns = by_device(list(findings))
+    drawn = [flow.devices[device_id] for device_id in device_ids]
+    svg = SvgBuilder()
+    svg.trusted(f'<svg xmlns="{SVG_NS}"><g data-layer="links">')
+    for device in drawn:
+        _links(svg, flow, layout, device)
+    svg.trusted('</g><g data-layer="cards">')
+    for device in drawn:
+        _card(svg, flow, layout, device, concerns.get(device.id, ()))
+    svg.trusted("</g></svg>")
     return svg.markup()
 
 

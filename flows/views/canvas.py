@@ -1,5 +1,6 @@
 """The canvas and its panels, read only: what anyone signed in may see of an account's flow."""
 
+import gzip
 import json
 import threading
 from collections import OrderedDict
@@ -9,6 +10,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -17,6 +20,7 @@ from callable_admin.api import flowreads
 from callable_admin.api.client import gather
 from callable_admin.htmx import page_or_part
 from callable_admin.masking import masked_document
+from flows import drawings
 from flows.model.devicetypes import looks, stylesheet
 from flows.model.findings import Finding, validate
 from flows.model.graph import SIP_GATEWAY, Flow, parse, port_label, type_label
@@ -24,6 +28,7 @@ from flows.model.layout import Layout, layout
 from flows.model.outline import outline
 from flows.model.outline_html import outline_html
 from flows.model.svg import render as render_svg
+from flows.model.svg import render_part, split_at_opening
 from flows.model.trace import GATEWAY_OUTCOMES, Trace, trace
 from flows.models import DevicePosition
 
@@ -45,25 +50,20 @@ class AccountFlow:
 
 
 # The flows this process parsed last, by (account, user), with the stamp of the kept reads they
-# came from: a click on the canvas neither reads, fetches nor parses the device list again.
-_parsed: OrderedDict[tuple[str, object], tuple[float, Flow, list[Finding], list]] = OrderedDict()
+# came from and the digest of their content (`drawings.content_key`, when known): a click on the
+# canvas neither reads, fetches nor parses the device list again.
+_parsed: OrderedDict[tuple[str, object], list] = OrderedDict()
 _parsed_lock = threading.Lock()
 PARSED_KEPT = 4
 
 
-def _load(
-    request: HttpRequest, account_id: str, with_account: bool = True, fresh: bool = False
-) -> AccountFlow:
-    """The account's flow. Pages read it `fresh` (and keep it); the panels that follow clicks on
-    the canvas (inspector, outline, trace) take what was kept, if nothing was written since."""
+def _read(
+    request: HttpRequest, account_id: str, with_account: bool, fresh: bool
+) -> tuple[dict, tuple[list, list, list], float | None]:
+    """The account (or just its id) and the flow reads with the stamp they are kept under: read
+    upstream and kept, when `fresh` or nothing is kept; else as kept."""
     api = request.callable
     key = (account_id, request.user.pk)
-    if not fresh and (stamp := flowreads.kept_stamp(*key)) is not None:
-        with _parsed_lock:
-            parsed = _parsed.get(key)
-        if parsed is not None and parsed[0] == stamp:
-            account = api.account(account_id) if with_account else {"id": account_id}
-            return AccountFlow(account, parsed[3], parsed[1], parsed[2])
     entry = None if fresh else flowreads.kept(*key)
     if entry is None:
         calls = [
@@ -76,20 +76,60 @@ def _load(
         results = gather(*calls)
         account = results.pop(0) if with_account else {"id": account_id}
         reads = (results[0], results[1], results[2])
-        stamp = flowreads.remember(*key, reads)
-    else:
-        account = api.account(account_id) if with_account else {"id": account_id}
-        stamp, reads = entry
+        return account, reads, flowreads.remember(*key, reads)
+    account = api.account(account_id) if with_account else {"id": account_id}
+    stamp, reads = entry
+    return account, reads, stamp
+
+
+def _parsed_from(
+    key: tuple[str, object], stamp: float | None, reads: tuple, content: str | None = None
+) -> tuple[Flow, list[Finding]]:
+    """The flow of these reads, parsed and validated, or as this process last did it for the same
+    stamp or content."""
+    with _parsed_lock:
+        parsed = _parsed.get(key)
+        if parsed is not None and (
+            (stamp is not None and parsed[0] == stamp) or (content and parsed[1] == content)
+        ):
+            parsed[0] = stamp if stamp is not None else parsed[0]
+            return parsed[2], parsed[3]
     devices, ddis, trunks = reads
     flow = parse(devices, ddis, trunks)
     findings = validate(flow)
-    if stamp is not None:
+    if stamp is not None or content:
         with _parsed_lock:
-            _parsed[key] = (stamp, flow, findings, devices)
+            _parsed[key] = [stamp, content, flow, findings, devices]
             _parsed.move_to_end(key)
             while len(_parsed) > PARSED_KEPT:
                 _parsed.popitem(last=False)
-    return AccountFlow(account, devices, flow, findings)
+    return flow, findings
+
+
+def _same_content(key: tuple[str, object], stamp: float | None, content: str) -> None:
+    """Reads of a new stamp whose content this process already parsed: the parse stands."""
+    with _parsed_lock:
+        parsed = _parsed.get(key)
+        if parsed is not None and parsed[1] == content and stamp is not None:
+            parsed[0] = stamp
+
+
+def _load(
+    request: HttpRequest, account_id: str, with_account: bool = True, fresh: bool = False
+) -> AccountFlow:
+    """The account's flow. Pages read it `fresh` (and keep it); the panels that follow clicks on
+    the canvas (inspector, outline, trace) take what was kept, if nothing was written since."""
+    key = (account_id, request.user.pk)
+    if not fresh and (stamp := flowreads.kept_stamp(*key)) is not None:
+        with _parsed_lock:
+            parsed = _parsed.get(key)
+        if parsed is not None and parsed[0] == stamp:
+            api = request.callable
+            account = api.account(account_id) if with_account else {"id": account_id}
+            return AccountFlow(account, parsed[4], parsed[2], parsed[3])
+    account, reads, stamp = _read(request, account_id, with_account, fresh)
+    flow, findings = _parsed_from(key, stamp, reads)
+    return AccountFlow(account, reads[0], flow, findings)
 
 
 def _layout(account_id: str, flow: Flow) -> Layout:
@@ -170,41 +210,110 @@ MAX_DEVICE_ID = 200
 SVG_SLOT = "<!--flow-svg-->"
 
 
+def _page_drawing(
+    request: HttpRequest, account_id: str, account: dict, reads: tuple, stamp: float | None
+) -> tuple[drawings.PageDrawing, Flow | None]:
+    """The canvas page's drawing: kept, if the same reads, positions and code drew it before
+    (then no parse, layout or SVG here), else drawn and kept. A big flow is drawn in parts."""
+    key = (account_id, request.user.pk)
+    positions = DevicePosition.pinned(account_id)
+    title = _title(account)
+    content = drawings.content_key(reads, positions, title)
+    whole = request.GET.get("whole") == "1"  # without JavaScript the rest is never fetched
+    tracing = bool(request.GET.get("ddi"))  # a traced call is lit along its whole path
+    cacheable = not whole and not tracing
+    if cacheable and (kept := drawings.kept_page(account_id, request.user.pk, content)):
+        _same_content(key, stamp, content)
+        return kept, None
+    flow, findings = _parsed_from(key, stamp, reads, content)
+    placed = layout(flow, positions)
+    first, rest = split_at_opening(flow, placed)
+    in_parts = bool(rest) and len(flow.devices) >= drawings.parts_from() and cacheable
+    rest_url = reverse("flows:drawing_rest", args=[account_id, content]) if in_parts else None
+    svg = render_svg(
+        flow, placed, findings, title=title, only=first if in_parts else None, rest_url=rest_url
+    )
+    drawing = drawings.PageDrawing(
+        svg=svg,
+        findings=[(finding, _device_name(flow, finding.device_id)) for finding in findings],
+        counts={
+            severity: sum(1 for f in findings if f.severity == severity)
+            for severity in ("error", "warning", "info")
+        },
+        ddis=[
+            (ddi_id, number, bool(flow.ddi_routes.get(ddi_id)))
+            for ddi_id, number in flow.ddis.items()
+        ],
+        device_count=len(flow.devices),
+        in_parts=in_parts,
+    )
+    if cacheable:
+        drawings.keep_page(account_id, request.user.pk, content, drawing)
+    return drawing, flow
+
+
 @require_GET
 def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
-    loaded = _load(request, account_id, fresh=True)
-    flow = loaded.flow
-    placed = _layout(account_id, flow)
-    svg = render_svg(flow, placed, loaded.findings, title=_title(loaded.account))
+    account, reads, stamp = _read(request, account_id, with_account=True, fresh=True)
+    drawing, flow = _page_drawing(request, account_id, account, reads, stamp)
     ddi_id, outcome, picks = _trace_choices(request)
-    counts = {
-        severity: sum(1 for f in loaded.findings if f.severity == severity)
-        for severity in ("error", "warning", "info")
-    }
+    if ddi_id and flow is None:  # never: a trace is drawn, not kept
+        flow, _ = _parsed_from((account_id, request.user.pk), stamp, reads)
     context = {
-        "account": loaded.account,
+        "account": account,
         "tab": "flow",
         "svg": mark_safe(SVG_SLOT),
-        "findings": [
-            (finding, _device_name(flow, finding.device_id)) for finding in loaded.findings
-        ],
-        "counts": counts,
-        "device_count": len(flow.devices),
+        "findings": drawing.findings,
+        "counts": drawing.counts,
+        "device_count": drawing.device_count,
+        "in_parts": drawing.in_parts,
         "looks": looks(),
-        "ddis": [
-            (ddi_id_, number, bool(flow.ddi_routes.get(ddi_id_)))
-            for ddi_id_, number in flow.ddis.items()
-        ],
+        "ddis": drawing.ddis,
         "outcomes": list(GATEWAY_OUTCOMES),
         "ddi": ddi_id,
         "outcome": outcome,
-        **_trace_context(flow, ddi_id, outcome, picks),
+        **(_trace_context(flow, ddi_id, outcome, picks) if flow is not None else {}),
     }
     response = render(request, "flows/canvas.html", context)
     before, slot, after = response.content.partition(SVG_SLOT.encode())
     if slot:
         # built by flows.svg, which escapes every upstream value
-        response.content = b"".join((before, svg.encode(), after))
+        response.content = b"".join((before, drawing.svg.encode(), after))
+    return response
+
+
+@require_GET
+def drawing_rest(request: HttpRequest, account_id: str, content: str) -> HttpResponse:
+    """The part of a big drawing the canvas page left out (`drawings`), for flow.js to add: kept
+    when the page drew it; else drawn from the reads the page kept, if they are still the ones
+    it drew from. A drawing that changed since is a 410: the page must be loaded again."""
+    if not request.htmx:
+        return redirect(reverse("flows:canvas", args=[account_id]) + "?whole=1")
+    user_key = request.user.pk
+    packed = drawings.kept_rest(account_id, user_key, content)
+    if packed is None:
+        account, reads, stamp = _read(request, account_id, with_account=True, fresh=False)
+        positions = DevicePosition.pinned(account_id)
+        if drawings.content_key(reads, positions, _title(account)) != content:
+            return HttpResponse(
+                "This flow has changed since the page was loaded: load it again.",
+                status=410,
+                content_type="text/plain; charset=utf-8",
+            )
+        flow, findings = _parsed_from((account_id, user_key), stamp, reads, content)
+        placed = layout(flow, positions)
+        _first, rest = split_at_opening(flow, placed)
+        packed = drawings.keep_rest(
+            account_id, user_key, content, render_part(flow, placed, findings, rest)
+        )
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(packed, content_type="image/svg+xml; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(
+            gzip.decompress(packed), content_type="image/svg+xml; charset=utf-8"
+        )
+    patch_vary_headers(response, ("Accept-Encoding", "HX-Request"))
     return response
 
 

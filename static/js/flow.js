@@ -434,7 +434,52 @@
     drawMinimap();
   }
 
+  // A big drawing comes in two parts (flows/drawings.py): the page carries what the canvas can
+  // show when it opens; the rest is fetched at once and added a slice per frame after the first
+  // paint, so the view answers meanwhile. Until it is in, Find and Fit see the first part only.
+  const REST_SLICE = 150;
+  function loadRest(url) {
+    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then((answer) => {
+        if (!answer.ok) throw new Error(answer.status === 410 ? "changed" : "failed");
+        return answer.text();
+      })
+      .then((text) => {
+        const holder = document.createElement("template");
+        holder.innerHTML = text; // inside its <svg>, so parsed as SVG
+        const part = holder.content.querySelector("svg");
+        const groups = Array.from(part.querySelector("[data-layer=links]").children);
+        const nodes = Array.from(part.querySelector("[data-layer=cards]").children);
+        const linkLayer = svg.querySelector("#links"), cardLayer = svg.querySelector("#cards");
+        let at = 0;
+        const slice = () => {
+          const until = Math.min(nodes.length, at + REST_SLICE);
+          // one links group per card, in the same order
+          linkLayer.append(...groups.slice(at, until));
+          const added = nodes.slice(at, until);
+          cardLayer.append(...added);
+          indexCards(added);
+          at = until;
+          if (at < nodes.length) return requestAnimationFrame(slice);
+          svg.removeAttribute("data-rest");
+          api.whole = true;
+          cull();
+          drawMinimap();
+          showTrace();
+          root.dispatchEvent(new CustomEvent("flow:whole", { bubbles: true }));
+        };
+        requestAnimationFrame(slice);
+      })
+      .catch((error) => {
+        status.textContent = error.message === "changed"
+          ? "This flow has changed since the page was loaded: reload the page to see all of it."
+          : "Part of this flow could not be loaded: reload the page to see all of it.";
+        status.classList.add("warn");
+      });
+  }
+
   const api = {
+    whole: !svg.dataset.rest,
     select, centre, device, toCanvas, refresh, fit, entries,
     get view() { return { x: view.x, y: view.y, k: view.k }; },
     setView(next) { Object.assign(view, next); apply(); },
@@ -443,6 +488,7 @@
   };
   window.flowCanvas = api;
 
+  if (svg.dataset.rest) loadRest(svg.dataset.rest);
   indexCards(Array.from(svg.querySelectorAll("g.device")));
   showTab(document.querySelector("#trace-result .trace-result") ? "trace" : "findings");
   initialView();

@@ -408,3 +408,89 @@ def test_cards_the_editor_swaps_in_are_taken_up_by_the_canvas(page, sandbox):
     assert moved.locator("text.nm").is_visible()
     page.evaluate(f"flowCanvas.select('{DARREN_GATEWAY}', {{inspect: false}})")
     assert "selected" in moved.get_attribute("class")
+
+
+def open_brightline(page):
+    page.goto("/accounts/?q=Brightline")
+    page.click("a:text('Brightline Logistics')")
+    page.wait_for_url("**/accounts/*/")
+    page.goto(page.url + "flow/")
+
+
+def test_a_big_flow_paints_its_opening_then_takes_in_the_rest(page, sandbox, settings):
+    settings.FLOW_PARTS_FROM = 100  # Brightline's ~300 devices come in two parts
+    signed_in_page(page)
+    with page.expect_response(lambda answer: "/flow/drawing/" in answer.url) as rest:
+        with page.expect_response(lambda answer: answer.url.endswith("/flow/")) as opened:
+            open_brightline(page)
+    assert rest.value.status == 200
+    # the page itself carried only what the canvas opens on
+    first = opened.value.text().count('<g class="device ')
+    page.wait_for_function("flowCanvas.whole")
+    devices = int(page.locator("#flow-status").inner_text().split()[0])
+    assert first < devices / 2
+    screenshot(page, "flow-parts-opened")
+
+    # then every device is there once, with its links group, in the layers they belong to
+    assert count_cards(page) == devices
+    assert (
+        page.evaluate(
+            "new Set(Array.from(document.querySelectorAll('#cards > g.device'),"
+            " (g) => g.dataset.deviceId)).size"
+        )
+        == devices
+    )
+    assert page.locator("#links > g.out").count() == devices
+    assert page.locator("svg.canvas[data-rest]").count() == 0
+
+    # a device of the rest is found, selected and inspected like any other
+    last = page.locator("#cards > g.device").last
+    name = last.locator("text.nm").text_content()
+    page.fill("#flow-search", name)
+    page.keyboard.press("Enter")
+    page.locator(f"#inspector #inspector-title:text-is('{name}')").wait_for()
+    assert "selected" in (last.get_attribute("class") or "")
+    assert last.locator("text.nm").is_visible()
+    screenshot(page, "flow-parts-found-in-rest")
+
+    # Fit shows the whole of it
+    page.click("button[data-zoom=fit]")
+    settled(page)
+    stage = page.locator("#flow-canvas").bounding_box()
+    drawing = page.locator("svg.canvas").bounding_box()
+    assert drawing["width"] <= stage["width"] + 1 and drawing["height"] <= stage["height"] + 1
+
+
+def test_a_rest_that_cannot_come_is_said_plainly(page, sandbox, settings):
+    settings.FLOW_PARTS_FROM = 100
+    signed_in_page(page)
+    page.route("**/flow/drawing/**", lambda route: route.fulfill(status=410, body="gone"))
+    open_brightline(page)
+    status = page.locator("#flow-status")
+    page.wait_for_function("document.getElementById('flow-status').textContent.includes('reload')")
+    assert "changed since the page was loaded" in status.inner_text()
+    assert page.evaluate("flowCanvas.whole") is False
+    screenshot(page, "flow-parts-changed")
+
+
+def test_without_javascript_a_big_flow_shows_its_opening_and_a_way_to_the_whole(
+    browser, live_server, sandbox, settings
+):
+    settings.FLOW_PARTS_FROM = 100
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        signed_in_page(page)
+        open_brightline(page)
+        note = page.locator(".flow-part-note")
+        assert note.is_visible()
+        first = count_cards(page)
+        screenshot(page, "flow-parts-no-javascript")
+        note.locator("a").click()
+        page.wait_for_url("**/flow/?whole=1")
+        assert count_cards(page) > 2 * first
+        assert page.locator(".flow-part-note").count() == 0
+    finally:
+        context.close()

@@ -339,3 +339,69 @@ def test_any_flow_renders_to_well_formed_svg_with_every_device(devices, ddis, tr
         assert sorted(g.get("data-device-id") for g in devices_in(root)) == sorted(flow.devices)
         assert len(links_in(root)) == len(flow.links)
         assert "<script" not in markup
+
+
+# A big drawing in two parts (flows/drawings.py): what the canvas opens on, then the rest.
+
+
+def _synthetic(size: int):
+    from tests.flows.synthetic import make_devices
+
+    flow = parse(*make_devices(size))
+    return flow, layout(flow)
+
+
+def test_the_opening_part_holds_what_the_canvas_opens_on_and_the_rest_the_others():
+    from flows.model.layout import CARD_W
+    from flows.model.svg import opening, reading_order, split_at_opening
+
+    flow, placed = _synthetic(1000)
+    first, rest = split_at_opening(flow, placed)
+
+    assert sorted(first + rest) == sorted(reading_order(flow, placed))
+    assert [d for d in reading_order(flow, placed) if d in set(first)] == first
+    left, top, right, bottom = opening(placed)
+    band_left, band_top, band_right, band_bottom = placed.bands[0]
+    assert left < band_left < right and top < band_top and band_bottom < bottom
+
+    def inside(device_id):
+        x, y = placed.positions[device_id]
+        h = placed.height_of(device_id)
+        return x < right and x + CARD_W > left and y < bottom and y + h > top
+
+    assert all(inside(d) for d in first) and not any(inside(d) for d in rest)
+    # the first start, where the canvas opens, is in the first part; most of a big flow is not
+    first_start = next(
+        d for d in reading_order(flow, placed) if flow.devices[d].type == "ROUTE_START"
+    )
+    assert first_start in first
+    assert 0 < len(first) < len(rest) / 4
+
+
+def test_the_two_parts_draw_every_card_and_links_group_once():
+    from flows.model.svg import render_part, split_at_opening
+
+    flow, placed = _synthetic(300)
+    findings = validate(flow)
+    first, rest = split_at_opening(flow, placed)
+    page = render(flow, placed, findings, only=first, rest_url="/rest/")
+    part = render_part(flow, placed, findings, rest)
+
+    page_root, part_root = xml_root(page), xml_root(part)
+    assert page_root.get("data-rest") == "/rest/"
+    cards = [g.get("data-device-id") for g in page_root.iter(f"{NS}g") if g.get("data-device-id")]
+    cards += [g.get("data-device-id") for g in part_root.iter(f"{NS}g") if g.get("data-device-id")]
+    assert sorted(cards) == sorted(flow.devices)
+    groups = [
+        g.get("id")
+        for root in (page_root, part_root)
+        for g in root.iter(f"{NS}g")
+        if (g.get("id") or "").startswith("links-")
+    ]
+    assert sorted(groups) == sorted(f"links-{dom_id(d)}" for d in flow.devices)
+    # drawn in two parts or whole, each card is the same markup
+    whole = render(flow, placed, findings)
+    for device_id in (first[0], rest[0], rest[-1]):
+        card = re.search(rf'<g class="device[^>]*data-device-id="{device_id}".*?</g>', whole)
+        assert card.group(0) in page + part
+    assert "data-rest" not in whole

@@ -1,0 +1,100 @@
+"""The canvas's drawing, kept across requests by what it was drawn from.
+
+Drawing 1,000 devices (parse, validate, layout, SVG) costs many times the upstream read it comes
+from; the same devices, numbers, trunks and positions always give the same drawing. So the canvas
+page still reads the upstream on every visit (what it shows is never older than the page), but
+keys what it drew by a digest of those reads, the pinned positions and the code that draws
+(`content_key`), and draws again only when one of them changed.
+
+A big drawing (`FLOW_PARTS_FROM` devices or more) comes in two parts: the page carries the cards
+the canvas can show when it opens, and `flow.js` fetches the rest from `flows:drawing_rest` once
+the first part is painted. The rest is kept here compressed, under the same key, so that request
+reads nothing upstream.
+
+Entries are per user as well as per account: one user's drawing is never handed to another, even
+with the key. They live `DRAWING_SECONDS` (default 600) in the shared cache.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import pickle
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+
+from flows.model.findings import Finding
+
+# Whatever draws is part of the key: a release that draws differently never serves a drawing an
+# earlier one kept.
+_MODEL = Path(__file__).resolve().parent / "model"
+_CODE = hashlib.blake2b(
+    b"".join(path.read_bytes() for path in sorted(_MODEL.glob("*.py"))), digest_size=16
+).digest()
+
+
+def content_key(reads: tuple, positions: dict, title: str) -> str:
+    """A digest of everything the drawing is made from."""
+    digest = hashlib.blake2b(_CODE, digest_size=16)
+    digest.update(pickle.dumps((reads, sorted(positions.items()), title), protocol=5))
+    return digest.hexdigest()
+
+
+def parts_from() -> int:
+    return getattr(settings, "FLOW_PARTS_FROM", 500)
+
+
+def _seconds() -> int:
+    return getattr(settings, "DRAWING_SECONDS", 600)
+
+
+@dataclass
+class PageDrawing:
+    """What the canvas page shows from a drawing: the SVG (whole, or its first part), and the
+    findings and numbers of the side panel."""
+
+    svg: str
+    findings: list[tuple[Finding, str]]
+    counts: dict[str, int]
+    ddis: list[tuple[str, str, bool]]
+    device_count: int
+    in_parts: bool
+
+
+def _page_key(account_id: str, user_key: object, key: str) -> str:
+    return f"drawing:{account_id}:{user_key}:{key}"
+
+
+def _rest_key(account_id: str, user_key: object, key: str) -> str:
+    return f"drawing-rest:{account_id}:{user_key}:{key}"
+
+
+def kept_page(account_id: str, user_key: object, key: str) -> PageDrawing | None:
+    packed = cache.get(_page_key(account_id, user_key, key))
+    if packed is None:
+        return None
+    try:
+        return pickle.loads(zlib.decompress(packed))
+    except (zlib.error, pickle.UnpicklingError, AttributeError, TypeError):
+        return None  # kept by a release whose PageDrawing differed: draw again
+
+
+def keep_page(account_id: str, user_key: object, key: str, drawing: PageDrawing) -> None:
+    # compressed: the database cache base64-encodes what it keeps, and a first part is ~100 KB
+    packed = zlib.compress(pickle.dumps(drawing, protocol=5), 1)
+    cache.set(_page_key(account_id, user_key, key), packed, _seconds())
+
+
+def kept_rest(account_id: str, user_key: object, key: str) -> bytes | None:
+    """The rest of a drawing, gzip-compressed, as kept by `keep_rest`."""
+    return cache.get(_rest_key(account_id, user_key, key))
+
+
+def keep_rest(account_id: str, user_key: object, key: str, markup: str) -> bytes:
+    packed = gzip.compress(markup.encode(), compresslevel=6, mtime=0)
+    cache.set(_rest_key(account_id, user_key, key), packed, _seconds())
+    return packed

@@ -1,0 +1,181 @@
+"""The canvas page keeps its drawing by what it was drawn from, and a big flow comes in two parts:
+the page with what the canvas opens on, then the rest (flows/drawings.py), against the sandbox."""
+
+import gzip
+import re
+
+import pytest
+from django.conf import settings
+
+if not settings.configured:
+    pytest.skip("the canvas views need Django", allow_module_level=True)
+
+from django.core.cache import cache  # noqa: E402
+
+from flows.views import canvas as canvas_views  # noqa: E402
+from tests.conftest import DARREN  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+CARD_IDS = re.compile(r'<g class="device[^"]*" data-device-id="([^"]+)"')
+GROUP_IDS = re.compile(r'<g class="out" id="links-([^"]+)"')
+REST_URL = re.compile(r'data-rest="([^"]+)"')
+
+
+@pytest.fixture
+def parts(settings, sandbox):
+    """A synthetic account of 300 devices, big enough to come in parts here."""
+    settings.FLOW_PARTS_FROM = 100
+    cache.clear()
+    account = sandbox.create_account("Parts and Whole Ltd", 300)
+    yield account
+    cache.clear()
+
+
+def upstream_device_ids(sandbox, account: str) -> list[str]:
+    answer = sandbox.api("GET", f"/api/v1/account/{account}/device", sandbox.token())
+    return [device["id"] for device in answer.json()]
+
+
+def rest_of(client, page: str, **headers) -> tuple[int, str, object]:
+    url = REST_URL.search(page).group(1)
+    response = client.get(url.replace("&amp;", "&"), headers={**HTMX, **headers})
+    body = response.content
+    if response.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return response.status_code, body.decode(), response
+
+
+def test_a_big_flow_comes_in_two_parts_that_make_the_whole_once(demo_client, sandbox, parts):
+    page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    first = CARD_IDS.findall(page)
+
+    status, rest_markup, response = rest_of(demo_client, page, **{"Accept-Encoding": "gzip"})
+
+    assert status == 200 and response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    rest = CARD_IDS.findall(rest_markup)
+    everything = upstream_device_ids(sandbox, parts)
+    assert 0 < len(first) < len(everything) / 2
+    assert sorted(first + rest) == sorted(everything)  # each device once, in one part or the other
+    # each device's links group too, in the same part as its card, in the same order
+    assert GROUP_IDS.findall(page) == first and GROUP_IDS.findall(rest_markup) == rest
+    assert 'data-layer="links"' in rest_markup and 'data-layer="cards"' in rest_markup
+    # the canvas opens on the first start: it is in the first part
+    assert 'class="device t-route-start"' in page.split('id="cards"')[1].split("</svg>")[0]
+    assert "first part is shown" in page  # said without JavaScript, with a way to the whole
+    assert 'data-frame="' in page
+
+
+def test_the_rest_is_sent_plain_to_a_client_that_takes_no_gzip(demo_client, parts):
+    page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    status, rest_markup, response = rest_of(demo_client, page, **{"Accept-Encoding": "identity"})
+    assert status == 200 and not response.has_header("Content-Encoding")
+    assert rest_markup.startswith("<svg") and CARD_IDS.findall(rest_markup)
+
+
+def test_without_javascript_the_whole_flow_is_one_link_away(demo_client, sandbox, parts):
+    page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    rest_url = REST_URL.search(page).group(1)
+
+    # the rest's own URL, opened as a page, goes to the whole flow
+    redirected = demo_client.get(rest_url)
+    assert redirected.status_code == 302
+    assert redirected["Location"] == f"/accounts/{parts}/flow/?whole=1"
+    whole = demo_client.get(redirected["Location"]).content.decode()
+
+    assert sorted(CARD_IDS.findall(whole)) == sorted(upstream_device_ids(sandbox, parts))
+    assert "data-rest" not in whole and "first part is shown" not in whole
+
+
+def test_a_small_flow_is_sent_whole(demo_client):
+    page = demo_client.get(f"/accounts/{DARREN}/flow/").content.decode()
+    assert "data-rest" not in page and CARD_IDS.findall(page)
+
+
+def test_a_second_visit_reads_upstream_again_but_draws_nothing(
+    demo_client, sandbox, parts, monkeypatch
+):
+    first = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    assert rest_of(demo_client, first)[0] == 200  # the rest, drawn once asked for, is kept
+    drawn = []
+    real_render = canvas_views.render_svg
+    monkeypatch.setattr(
+        canvas_views, "render_svg", lambda *a, **k: drawn.append(1) or real_render(*a, **k)
+    )
+    sandbox.clear_log()
+
+    again = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+
+    assert drawn == []  # nothing parsed, laid out or drawn: the same devices, the same drawing
+    assert sandbox.requests(path=f"/account/{parts}/device$", method="GET")  # read, though
+    assert CARD_IDS.findall(again) == CARD_IDS.findall(first)
+    assert REST_URL.search(again).group(1) == REST_URL.search(first).group(1)
+    # and the rest, kept, comes without an upstream read
+    sandbox.clear_log()
+    status, rest_markup, _ = rest_of(demo_client, again)
+    assert status == 200 and CARD_IDS.findall(rest_markup)
+    assert sandbox.api_requests() == []
+
+
+def test_a_change_upstream_is_drawn_on_the_next_visit(demo_client, sandbox, parts):
+    page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    start_id = re.search(r'<g class="device t-route-start" data-device-id="([^"]+)"', page).group(1)
+    token = sandbox.token()
+    device = sandbox.api("GET", f"/api/v1/account/{parts}/device/{start_id}", token).json()
+    device["name"] = "Renamed outside the dashboard"
+    assert sandbox.api("PUT", f"/api/v1/account/{parts}/device/{start_id}", token, json=device).ok
+
+    again = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+
+    assert "Renamed outside the dashboard" in again
+    assert REST_URL.search(again).group(1) != REST_URL.search(page).group(1)
+
+
+def test_a_rest_asked_for_after_the_flow_changed_is_gone(demo_client, sandbox, parts):
+    page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    devices = sandbox.api("GET", f"/api/v1/account/{parts}/device", sandbox.token()).json()
+    device = devices[-1]
+    device["name"] = "Changed meanwhile"
+    sandbox.api(
+        "PUT", f"/api/v1/account/{parts}/device/{device['id']}", sandbox.token(), json=device
+    )
+    cache.clear()  # what the page kept is gone (evicted, or another process without it)
+
+    status, text, _ = rest_of(demo_client, page)
+
+    assert status == 410
+    assert "changed since the page was loaded" in text
+
+
+def test_a_rest_that_was_not_kept_is_drawn_from_the_same_devices(demo_client, sandbox, parts):
+    page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    status, kept_markup, _ = rest_of(demo_client, page)
+    cache.clear()
+
+    status, drawn_markup, _ = rest_of(demo_client, page)
+
+    assert status == 200 and drawn_markup == kept_markup
+
+
+def test_a_made_up_rest_key_is_gone_not_an_error(demo_client, parts):
+    response = demo_client.get(f"/accounts/{parts}/flow/drawing/{'0' * 32}/", headers=HTMX)
+    assert response.status_code == 410
+
+
+def test_the_kept_drawing_is_each_users_own(client, sandbox, parts):
+    from tests.conftest import sign_in
+
+    sign_in(client, "demo")
+    page = client.get(f"/accounts/{parts}/flow/").content.decode()
+    url = REST_URL.search(page).group(1)
+    client.post("/logout/")
+    sign_in(client, "support")
+    sandbox.clear_log()
+
+    response = client.get(url, headers=HTMX)
+
+    # not handed demo's drawing: support's own reads are made and drawn from
+    assert response.status_code == 200
+    assert sandbox.requests(path=f"/account/{parts}/device$", method="GET")
