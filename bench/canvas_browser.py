@@ -18,7 +18,10 @@ the sizes in turn, measures:
   on, then the rest, fetched and added after the first paint; a smaller one is whole at once.
   Pan, zoom, drag and clicks are measured once the whole drawing is in;
 - click -> inspector: pointer down and up on a card on screen -> the frame after HTMX settled the
-  inspector, median of 3 cards.
+  inspector, median of 3 cards;
+- edit: in the editor (`flow/edit/`, the draft started by opening it), a card on screen moved by
+  the arrow key: the move's request sent -> the frame after its answer's cards and links were
+  swapped in and settled (`flow:changed`), median of 3 moves.
 
 Server side, outside the browser, in the same run: the canvas page's time to last byte (gzip, a
 keep-alive session) against the upstream's own device-list read of the same account (straight
@@ -63,6 +66,27 @@ GOALS = {  # issue 13, at 1,000 devices; frame gaps come in whole 60 Hz frames
     "drag": FRAME,
     "inspector": 100,
 }
+
+# One move in the editor by the keyboard, as a person makes it; the key's own wait (a run of
+# presses is sent when the keys rest) is not counted: from the request sent to the answer painted.
+EDIT = """
+async (n) => {
+  const area = flowCanvas.stage.getBoundingClientRect();
+  const onScreen = Array.from(document.querySelectorAll("g.device")).filter((g) => {
+    const box = g.getBoundingClientRect();
+    return box.left > area.left && box.right < area.right - 60 && box.top > area.top && box.bottom < area.bottom;
+  });
+  const card = onScreen[(n * 5) % onScreen.length];
+  card.focus({ preventScroll: true });
+  const sent = new Promise((done) => document.body.addEventListener("htmx:beforeRequest",
+    () => done(performance.now()), { once: true }));
+  const painted = new Promise((done) => document.body.addEventListener("flow:changed",
+    () => requestAnimationFrame(() => done(performance.now())), { once: true }));
+  card.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true, cancelable: true }));
+  const began = await sent;
+  return (await painted) - began;
+}
+"""
 
 # A canvas from before window.flowCanvas (the baseline): just enough of that API for this bench.
 SHIM = """
@@ -246,7 +270,7 @@ def server_side(stack: Stack, session: requests.Session, token: str, account_id:
     }
 
 
-def browser_side(page, base: str, account_id: str, shots: str | None) -> dict:
+def browser_side(page, base: str, account_id: str, shots: str | None, edits: bool = True) -> dict:
     page.goto(f"{base}/accounts/{account_id}/flow/", wait_until="commit")
     page.wait_for_function("window.__painted", timeout=120_000, polling=50)
     painted = page.evaluate("window.__painted")
@@ -264,6 +288,13 @@ def browser_side(page, base: str, account_id: str, shots: str | None) -> dict:
     page.wait_for_timeout(300)
     clicks = [page.evaluate(CLICK, n) for n in range(3)]
     figures["inspector"] = statistics.median(clicks)
+    if edits:
+        page.goto(f"{base}/accounts/{account_id}/flow/edit/", wait_until="commit")
+        page.wait_for_function("window.__whole", timeout=120_000, polling=50)
+        page.wait_for_timeout(300)
+        figures["edit"] = statistics.median(page.evaluate(EDIT, n) for n in range(3))
+        if shots:
+            page.screenshot(path=f"{shots}-editor.png")
     if shots:
         # the drag above left a card out of place: open the page again for the pictures
         page.reload(wait_until="commit")
@@ -367,7 +398,11 @@ def main() -> int:
                         # the browser's visit is the first since the flow changed: it draws
                         forget_drawings(stack, variant.root)
                         figures = browser_side(
-                            variant.page, stack.url, variant.accounts[size], shots
+                            variant.page,
+                            stack.url,
+                            variant.accounts[size],
+                            shots,
+                            edits=variant.name == "this tree",
                         )
                         forget_drawings(stack, variant.root)
                         figures.update(
@@ -416,12 +451,14 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> dict[i
         "drag",
         "drag p95",
         "inspector",
+        "edit",
         "first ms",
         "page ms",
         "read ms",
         "gzip KB",
         "rest KB",
     ]
+    names = [name for name in names if all(name in r for runs in results.values() for r in runs)]
     medians = {
         size: {name: statistics.median(r[name] for r in runs) for name in names}
         for size, runs in results.items()
