@@ -11,8 +11,11 @@ the canvas can show when it opens, and `flow.js` fetches the rest from `flows:dr
 the first part is painted. The rest is kept here compressed, under the same key, so that request
 reads nothing upstream.
 
-Entries are per user as well as per account: one user's drawing is never handed to another, even
-with the key. They live `DRAWING_SECONDS` (default 600) in the shared cache.
+A drawing is shared by everyone who reads the same content: a user is handed the page's drawing
+only for a key computed from that user's own reads, just made with that user's own token, so it
+shows nothing they have not just read. The rest is handed only to a user whose page was drawn
+from that key (`shown`, per user): a key alone opens nothing. Entries live `DRAWING_SECONDS`
+(default 600) in the shared cache.
 """
 
 from __future__ import annotations
@@ -65,16 +68,29 @@ class PageDrawing:
     in_parts: bool
 
 
-def _page_key(account_id: str, user_key: object, key: str) -> str:
-    return f"drawing:{account_id}:{user_key}:{key}"
+def _page_key(account_id: str, key: str) -> str:
+    return f"drawing:{account_id}:{key}"
 
 
-def _rest_key(account_id: str, user_key: object, key: str) -> str:
-    return f"drawing-rest:{account_id}:{user_key}:{key}"
+def _rest_key(account_id: str, key: str) -> str:
+    return f"drawing-rest:{account_id}:{key}"
 
 
-def kept_page(account_id: str, user_key: object, key: str) -> PageDrawing | None:
-    packed = cache.get(_page_key(account_id, user_key, key))
+def _shown_key(account_id: str, user_key: object, key: str) -> str:
+    return f"drawing-shown:{account_id}:{user_key}:{key}"
+
+
+def shown(account_id: str, user_key: object, key: str) -> None:
+    """This user's page was drawn from this key: its rest may be handed to them."""
+    cache.set(_shown_key(account_id, user_key, key), True, _seconds())
+
+
+def was_shown(account_id: str, user_key: object, key: str) -> bool:
+    return bool(cache.get(_shown_key(account_id, user_key, key)))
+
+
+def kept_page(account_id: str, key: str) -> PageDrawing | None:
+    packed = cache.get(_page_key(account_id, key))
     if packed is None:
         return None
     try:
@@ -83,18 +99,18 @@ def kept_page(account_id: str, user_key: object, key: str) -> PageDrawing | None
         return None  # kept by a release whose PageDrawing differed: draw again
 
 
-def keep_page(account_id: str, user_key: object, key: str, drawing: PageDrawing) -> None:
+def keep_page(account_id: str, key: str, drawing: PageDrawing) -> None:
     # compressed: the database cache base64-encodes what it keeps, and a first part is ~100 KB
     packed = zlib.compress(pickle.dumps(drawing, protocol=5), 1)
-    cache.set(_page_key(account_id, user_key, key), packed, _seconds())
+    cache.set(_page_key(account_id, key), packed, _seconds())
 
 
-def kept_rest(account_id: str, user_key: object, key: str) -> bytes | None:
+def kept_rest(account_id: str, key: str) -> bytes | None:
     """The rest of a drawing, gzip-compressed, as kept by `keep_rest`."""
-    return cache.get(_rest_key(account_id, user_key, key))
+    return cache.get(_rest_key(account_id, key))
 
 
-def keep_rest(account_id: str, user_key: object, key: str, markup: str) -> bytes:
+def keep_rest(account_id: str, key: str, markup: str) -> bytes:
     packed = gzip.compress(markup.encode(), compresslevel=6, mtime=0)
-    cache.set(_rest_key(account_id, user_key, key), packed, _seconds())
+    cache.set(_rest_key(account_id, key), packed, _seconds())
     return packed

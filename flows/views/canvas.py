@@ -222,8 +222,10 @@ def _page_drawing(
     whole = request.GET.get("whole") == "1"  # without JavaScript the rest is never fetched
     tracing = bool(request.GET.get("ddi"))  # a traced call is lit along its whole path
     cacheable = not whole and not tracing
-    if cacheable and (kept := drawings.kept_page(account_id, request.user.pk, content)):
+    if cacheable and (kept := drawings.kept_page(account_id, content)):
         _same_content(key, stamp, content)
+        if kept.in_parts:
+            drawings.shown(account_id, request.user.pk, content)
         return kept, None
     flow, findings = _parsed_from(key, stamp, reads, content)
     placed = layout(flow, positions)
@@ -248,7 +250,9 @@ def _page_drawing(
         in_parts=in_parts,
     )
     if cacheable:
-        drawings.keep_page(account_id, request.user.pk, content, drawing)
+        drawings.keep_page(account_id, content, drawing)
+    if in_parts:
+        drawings.shown(account_id, request.user.pk, content)
     return drawing, flow
 
 
@@ -290,7 +294,12 @@ def drawing_rest(request: HttpRequest, account_id: str, content: str) -> HttpRes
     if not request.htmx:
         return redirect(reverse("flows:canvas", args=[account_id]) + "?whole=1")
     user_key = request.user.pk
-    packed = drawings.kept_rest(account_id, user_key, content)
+    # a kept rest goes only to someone whose page was drawn from the same reads
+    packed = (
+        drawings.kept_rest(account_id, content)
+        if drawings.was_shown(account_id, user_key, content)
+        else None
+    )
     if packed is None:
         account, reads, stamp = _read(request, account_id, with_account=True, fresh=False)
         positions = DevicePosition.pinned(account_id)
@@ -303,9 +312,8 @@ def drawing_rest(request: HttpRequest, account_id: str, content: str) -> HttpRes
         flow, findings = _parsed_from((account_id, user_key), stamp, reads, content)
         placed = layout(flow, positions)
         _first, rest = split_at_opening(flow, placed)
-        packed = drawings.keep_rest(
-            account_id, user_key, content, render_part(flow, placed, findings, rest)
-        )
+        packed = drawings.keep_rest(account_id, content, render_part(flow, placed, findings, rest))
+        drawings.shown(account_id, user_key, content)
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         response = HttpResponse(packed, content_type="image/svg+xml; charset=utf-8")
         response["Content-Encoding"] = "gzip"

@@ -13,7 +13,7 @@ if not settings.configured:
 from django.core.cache import cache  # noqa: E402
 
 from flows.views import canvas as canvas_views  # noqa: E402
-from tests.conftest import DARREN  # noqa: E402
+from tests.conftest import DARREN, sign_in  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -164,18 +164,37 @@ def test_a_made_up_rest_key_is_gone_not_an_error(demo_client, parts):
     assert response.status_code == 410
 
 
-def test_the_kept_drawing_is_each_users_own(client, sandbox, parts):
-    from tests.conftest import sign_in
-
+def test_someone_else_reading_the_same_flow_is_handed_the_same_drawing(
+    client, sandbox, parts, monkeypatch
+):
     sign_in(client, "demo")
-    page = client.get(f"/accounts/{parts}/flow/").content.decode()
-    url = REST_URL.search(page).group(1)
+    first = client.get(f"/accounts/{parts}/flow/").content.decode()
     client.post("/logout/")
     sign_in(client, "support")
+    drawn = []
+    real_render = canvas_views.render_svg
+    monkeypatch.setattr(
+        canvas_views, "render_svg", lambda *a, **k: drawn.append(1) or real_render(*a, **k)
+    )
     sandbox.clear_log()
 
-    response = client.get(url, headers=HTMX)
+    page = client.get(f"/accounts/{parts}/flow/").content.decode()
 
-    # not handed demo's drawing: support's own reads are made and drawn from
-    assert response.status_code == 200
+    # read upstream as support, found to be the same devices: drawn once, for both
     assert sandbox.requests(path=f"/account/{parts}/device$", method="GET")
+    assert drawn == []
+    assert CARD_IDS.findall(page) == CARD_IDS.findall(first)
+    assert rest_of(client, page)[0] == 200
+
+
+def test_a_rest_key_alone_opens_nothing(client, sandbox, parts):
+    sign_in(client, "demo")
+    page = client.get(f"/accounts/{parts}/flow/").content.decode()
+    assert rest_of(client, page)[0] == 200  # drawn and kept
+    client.post("/logout/")
+    sign_in(client, "northwind")  # an admin of another organisation
+
+    response = client.get(REST_URL.search(page).group(1), headers=HTMX)
+
+    assert response.status_code in (403, 404)
+    assert b"data-device-id" not in response.content
