@@ -343,6 +343,12 @@
     e.preventDefault(); // finding is done here, never by sending the form
     const query = search.value.trim().toLowerCase();
     if (!query) return;
+    if (!api.whole && svg.dataset.rest) {
+      // the rest of a big drawing is on its way: find in the whole of it
+      status.textContent = "Loading the rest of the flow…";
+      root.addEventListener("flow:whole", () => search.form.requestSubmit(), { once: true });
+      return;
+    }
     if (query !== lastQuery) {
       found = Array.from(svg.querySelectorAll("g.device")).filter((g) => g.getAttribute("aria-label").toLowerCase().includes(query));
       foundAt = -1;
@@ -471,6 +477,7 @@
         requestAnimationFrame(slice);
       })
       .catch((error) => {
+        svg.removeAttribute("data-rest"); // what is here is all there will be: Find works on it
         status.textContent = error.message === "changed"
           ? "This flow has changed since the page was loaded: reload the page to see all of it."
           : "Part of this flow could not be loaded: reload the page to see all of it.";

@@ -443,7 +443,8 @@ def test_a_big_flow_paints_its_opening_then_takes_in_the_rest(page, sandbox, set
     assert page.locator("#links > g.out").count() == devices
     assert page.locator("svg.canvas[data-rest]").count() == 0
 
-    # a device of the rest is found, selected and inspected like any other
+    # a device of the rest is found, selected and inspected like any other (a search made
+    # before the rest was in waits for it: test_find_waits_for_the_rest_of_a_big_flow)
     last = page.locator("#cards > g.device").last
     name = last.locator("text.nm").text_content()
     page.fill("#flow-search", name)
@@ -470,6 +471,10 @@ def test_a_rest_that_cannot_come_is_said_plainly(page, sandbox, settings):
     page.wait_for_function("document.getElementById('flow-status').textContent.includes('reload')")
     assert "changed since the page was loaded" in status.inner_text()
     assert page.evaluate("flowCanvas.whole") is False
+    # Find still works on what is there
+    page.fill("#flow-search", "Head office line")
+    page.keyboard.press("Enter")
+    page.locator("#inspector #inspector-title:text-is('Head office line')").wait_for()
     screenshot(page, "flow-parts-changed")
 
 
@@ -494,3 +499,25 @@ def test_without_javascript_a_big_flow_shows_its_opening_and_a_way_to_the_whole(
         assert page.locator(".flow-part-note").count() == 0
     finally:
         context.close()
+
+
+def test_find_waits_for_the_rest_of_a_big_flow(page, sandbox, settings):
+    settings.FLOW_PARTS_FROM = 100
+    signed_in_page(page)
+    held = []
+    # the rest is held back until the search has been made
+    page.route("**/flow/drawing/**", lambda route: held.append(route))
+    with page.expect_request(lambda request: "/flow/drawing/" in request.url):
+        open_brightline(page)
+    page.wait_for_function("window.flowCanvas")
+    assert held
+    last_name = "Old night service"  # a device far from the first start
+    assert page.locator(f'g.device[aria-label*="{last_name}"]').count() == 0
+    page.fill("#flow-search", last_name)
+    page.keyboard.press("Enter")
+    assert "Loading the rest" in page.locator("#flow-status").inner_text()
+
+    held[0].continue_()
+
+    page.locator(f"#inspector #inspector-title:text-is('{last_name} (unused)')").wait_for()
+    assert page.locator("g.device.selected").count() == 1
