@@ -68,29 +68,39 @@ class PageDrawing:
     in_parts: bool
 
 
-def _page_key(account_id: str, key: str) -> str:
-    return f"drawing:{account_id}:{key}"
+# One entry of each kind per account (and per user, for `shown`), holding the key it is of: a
+# flow that changes often replaces its drawing rather than piling up drawings nobody will ask for
+# (the database cache deletes expired rows only once it is full).
+def _page_key(account_id: str) -> str:
+    return f"drawing:{account_id}"
 
 
-def _rest_key(account_id: str, key: str) -> str:
-    return f"drawing-rest:{account_id}:{key}"
+def _rest_key(account_id: str) -> str:
+    return f"drawing-rest:{account_id}"
 
 
-def _shown_key(account_id: str, user_key: object, key: str) -> str:
-    return f"drawing-shown:{account_id}:{user_key}:{key}"
+def _shown_key(account_id: str, user_key: object) -> str:
+    return f"drawing-shown:{account_id}:{user_key}"
 
 
 def shown(account_id: str, user_key: object, key: str) -> None:
     """This user's page was drawn from this key: its rest may be handed to them."""
-    cache.set(_shown_key(account_id, user_key, key), True, _seconds())
+    cache.set(_shown_key(account_id, user_key), key, _seconds())
 
 
 def was_shown(account_id: str, user_key: object, key: str) -> bool:
-    return bool(cache.get(_shown_key(account_id, user_key, key)))
+    return cache.get(_shown_key(account_id, user_key)) == key
+
+
+def _kept(name: str, key: str) -> object | None:
+    entry = cache.get(name)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
+        return entry[1]
+    return None
 
 
 def kept_page(account_id: str, key: str) -> PageDrawing | None:
-    packed = cache.get(_page_key(account_id, key))
+    packed = _kept(_page_key(account_id), key)
     if packed is None:
         return None
     try:
@@ -102,15 +112,15 @@ def kept_page(account_id: str, key: str) -> PageDrawing | None:
 def keep_page(account_id: str, key: str, drawing: PageDrawing) -> None:
     # compressed: the database cache base64-encodes what it keeps, and a first part is ~100 KB
     packed = zlib.compress(pickle.dumps(drawing, protocol=5), 1)
-    cache.set(_page_key(account_id, key), packed, _seconds())
+    cache.set(_page_key(account_id), (key, packed), _seconds())
 
 
 def kept_rest(account_id: str, key: str) -> bytes | None:
     """The rest of a drawing, gzip-compressed, as kept by `keep_rest`."""
-    return cache.get(_rest_key(account_id, key))
+    return _kept(_rest_key(account_id), key)
 
 
 def keep_rest(account_id: str, key: str, markup: str) -> bytes:
     packed = gzip.compress(markup.encode(), compresslevel=6, mtime=0)
-    cache.set(_rest_key(account_id, key), packed, _seconds())
+    cache.set(_rest_key(account_id), (key, packed), _seconds())
     return packed

@@ -130,7 +130,14 @@ def test_a_change_upstream_is_drawn_on_the_next_visit(demo_client, sandbox, part
     again = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
 
     assert "Renamed outside the dashboard" in again
-    assert REST_URL.search(again).group(1) != REST_URL.search(page).group(1)
+    old_key = REST_URL.search(page).group(1).rstrip("/").rsplit("/", 1)[1]
+    new_key = REST_URL.search(again).group(1).rstrip("/").rsplit("/", 1)[1]
+    assert new_key != old_key
+    # the new drawing took the old one's place: one kept per account, not one per change
+    from flows import drawings
+
+    assert drawings.kept_page(parts, new_key) is not None
+    assert drawings.kept_page(parts, old_key) is None
 
 
 def test_a_rest_asked_for_after_the_flow_changed_is_gone(demo_client, sandbox, parts):
