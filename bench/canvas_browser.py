@@ -21,7 +21,9 @@ the sizes in turn, measures:
   inspector, median of 3 cards;
 - edit: in the editor (`flow/edit/`, the draft started by opening it), a card on screen moved by
   the arrow key: the move's request sent -> the frame after its answer's cards and links were
-  swapped in and settled (`flow:changed`), median of 3 moves.
+  swapped in and settled (`flow:changed`), median of 3 moves;
+- edit drag: in the editor, a card dragged by pointer events for 2 s (the editor's own drag:
+  the card follows each frame; its move is sent when let go): median gap between frames.
 
 Server side, outside the browser, in the same run: the canvas page's time to last byte (gzip, a
 keep-alive session) against the upstream's own device-list read of the same account (straight
@@ -86,6 +88,38 @@ async (n) => {
   card.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true, cancelable: true }));
   const began = await sent;
   return (await painted) - began;
+}
+"""
+
+# The editor's own drag of a card, by pointer events as a mouse sends them, for `ms`: the gaps
+# between animation frames. The card is let go at the end (its move is sent).
+EDITOR_DRAG = """
+async (ms) => {
+  const area = flowCanvas.stage.getBoundingClientRect();
+  const card = Array.from(document.querySelectorAll("g.device")).find((g) => {
+    const box = g.getBoundingClientRect();
+    return box.left > area.left + 100 && box.right < area.right - 100 && box.top > area.top + 80 && box.bottom < area.bottom - 80;
+  });
+  const box = card.querySelector("rect").getBoundingClientRect();
+  const cx = box.left + 20, cy = box.top + 10;
+  const at = (x, y) => ({ bubbles: true, cancelable: true, button: 0, pointerId: 11, clientX: x, clientY: y });
+  card.querySelector("rect").dispatchEvent(new PointerEvent("pointerdown", at(cx, cy)));
+  const gaps = [];
+  await new Promise((done) => {
+    let last = 0, i = 0, began = 0;
+    const frame = (now) => {
+      if (last) gaps.push(now - last); else began = now;
+      last = now;
+      if (now - began >= ms) return done();
+      i++;
+      flowCanvas.stage.dispatchEvent(new PointerEvent("pointermove",
+        at(cx + Math.round(80 * Math.sin(i / 10)) + 10, cy + Math.round(60 * Math.cos(i / 13)))));
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+  flowCanvas.stage.dispatchEvent(new PointerEvent("pointerup", at(cx + 10, cy)));
+  return gaps;
 }
 """
 
@@ -298,6 +332,8 @@ def browser_side(page, base: str, account_id: str, shots: str | None, edits: boo
         page.wait_for_function("window.__whole", timeout=120_000, polling=50)
         page.wait_for_timeout(300)
         figures["edit"] = statistics.median(page.evaluate(EDIT, n) for n in range(3))
+        page.wait_for_timeout(300)
+        figures["edit drag"] = statistics.median(page.evaluate(EDITOR_DRAG, 2000))
         if shots:
             page.screenshot(path=f"{shots}-editor.png")
     if shots:
@@ -457,6 +493,7 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> dict[i
         "drag p95",
         "inspector",
         "edit",
+        "edit drag",
         "first ms",
         "page ms",
         "read ms",
