@@ -1,16 +1,22 @@
-"""The flow editor at 1,000 devices: each interaction against serving the whole canvas.
+"""The flow editor at 1,000 devices: each interaction against serving the whole canvas as a redraw.
 
-    .venv/bin/python bench/editor.py [--devices 1000] [--runs 9]
+    LOCAL_SECRET_KEY=1 .venv/bin/python bench/editor.py [--devices 1000] [--runs 9]
 
 One run: starts a sandbox in this process (temporary data dir), has it build a synthetic account
 (`POST /_sandbox/accounts`), configures Django on a temporary SQLite database pointed at that
 sandbox, signs in as demo with Django's test client, opens the editor once (the draft starts:
-the only upstream reads of the editor), then times, median of several runs after a warm-up, the
-canvas page (`GET /accounts/<id>/flow/`, the baseline) and each HTMX interaction of issue 9 §5:
-edit a field, connect, move, add, delete, undo. For each: the server time (Server-Timing total),
-its upstream calls, and the answer's size raw and gzip-compressed (as a browser asks). Budgets:
-an interaction answers under 10 KB compressed (aim 2 KB) in at most a fifth of the canvas's
-server time, with no upstream call. The load average is printed beside: these machines are noisy.
+the only upstream reads of the editor), then times, median of several runs after a warm-up, each
+HTMX interaction of issue 9 §5 (edit a field, connect, move, add, delete, undo) against the
+baseline: the editor's own whole page (`GET /accounts/<id>/flow/edit/`, not HTMX) right after a
+move of one card, so the draft's version changed and nothing kept for the previous version can
+be reused: what answering an edit with the whole canvas would cost. Only the GET is timed, not
+the move before it. The read-only canvas page (`GET /accounts/<id>/flow/`, which may be served
+from a render cache on a repeat visit) is timed too and printed for reference only.
+
+For each: the server time (Server-Timing total), its upstream calls, and the answer's size raw
+and gzip-compressed (as a browser asks). Budgets: an interaction answers under 10 KB compressed
+(aim 2 KB) in at most a fifth of the whole editor page's server time, with no upstream call. The
+load average is printed beside: these machines are noisy.
 """
 
 from __future__ import annotations
@@ -107,12 +113,23 @@ def run(account: str, runs: int) -> dict[str, dict]:
     def post(path: str, data: dict):
         return timed(client.post(edit + path, data, **HTMX))
 
+    def redraw(step: int):
+        # a card moved first (not timed): the draft's version changed, nothing can be reused
+        mover = others[-1 - step % 2]
+        mx, my = state.positions[mover]
+        moved = client.post(f"{edit}devices/{mover}/move/", {"x": mx + 24 * (step % 3), "y": my})
+        assert moved.status_code == 302, moved.status_code
+        return timed(client.get(edit, HTTP_ACCEPT_ENCODING="gzip"))
+
     results: dict[str, list[dict]] = {name: [] for name in INTERACTIONS}
-    results["canvas page"] = []
+    results[BASELINE] = []
+    results[REFERENCE] = []
     page()  # warm-up
+    redraw(-1)
     post(f"devices/{gateway}/", {"name": "warm-up"})
     for step in range(runs):
-        results["canvas page"].append(page())
+        results[REFERENCE].append(page())
+        results[BASELINE].append(redraw(step))
         results["edit a field"].append(post(f"devices/{gateway}/", {"name": f"Renamed {step}"}))
         target = others[step % len(others)]
         results["connect"].append(
@@ -130,32 +147,39 @@ def run(account: str, runs: int) -> dict[str, dict]:
 
 
 INTERACTIONS = ("edit a field", "connect", "move", "add", "delete", "undo")
+BASELINE = "editor page"
+REFERENCE = "canvas page"
 
 
 def report(results: dict[str, dict], args) -> None:
-    base = results["canvas page"]["ms"]
+    base = results[BASELINE]["ms"]
     load = os.getloadavg()
     print(
         f"{args.devices} devices; median of {args.runs} runs after a warm-up; server time from "
         "Server-Timing; sizes of the answer body, gzip as a browser asks"
     )
+    print(
+        f"baseline: {BASELINE} = GET flow/edit/ (whole page) right after a move of one card "
+        f"(only the GET timed); {REFERENCE} = GET flow/ (read-only, for reference)"
+    )
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores shared)\n")
-    print(f"{'':16}{'ms':>9}{'x canvas':>10}{'upstream':>10}{'raw KB':>9}{'gzip KB':>9}")
+    print(f"{'':16}{'ms':>9}{'x page':>10}{'upstream':>10}{'raw KB':>9}{'gzip KB':>9}")
     worst_ratio, worst_kb, calls = 0.0, 0.0, 0
-    for name, figures in results.items():
+    for name in (*INTERACTIONS, BASELINE, REFERENCE):
+        figures = results[name]
         ratio = figures["ms"] / base
         print(
             f"{name:16}{figures['ms']:9.1f}{ratio:10.2f}{figures['calls']:10d}"
             f"{figures['raw'] / 1024:9.1f}{figures['gzip'] / 1024:9.1f}"
         )
-        if name != "canvas page":
+        if name in INTERACTIONS:
             worst_ratio = max(worst_ratio, ratio)
             worst_kb = max(worst_kb, figures["gzip"] / 1024)
             calls += figures["calls"]
     print()
     print(
         f"  [{'ok' if worst_ratio <= 0.2 else 'MISSED':>6}] slowest interaction "
-        f"{worst_ratio:.2f}x the canvas page (budget 0.20x)"
+        f"{worst_ratio:.2f}x the {BASELINE} after a move (budget 0.20x)"
     )
     print(
         f"  [{'ok' if worst_kb < 10 else 'MISSED':>6}] largest answer {worst_kb:.1f} KB "
