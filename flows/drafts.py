@@ -3,7 +3,10 @@
 `open_draft` starts a draft from the upstream (one round of reads, every card pinned where the
 canvas shows it) or resumes the one kept; after that, editing reads and writes only our database.
 `save` is a compare-and-swap on the row's version, so two tabs of one person cannot lose each
-other's edits silently: the loser gets `DraftChanged` and the page reloads the draft.
+other's edits silently: the loser gets `DraftChanged` and the page reloads the draft. The editor
+saves one step at a time (`save(draft, step=...)`): a `DraftStep` row holding only that edit,
+undo or redo, which `load` replays over the columns; every `COMPACT_AFTER` steps, and at every
+whole save, the columns are written whole again and the steps deleted.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from callable_admin.api.client import gather
-from flows.model.draft import DraftState
+from flows.model.draft import Change, DraftState
 from flows.model.findings import Finding, validate
 from flows.model.graph import Flow, parse
 from flows.model.layout import layout
-from flows.models import DevicePosition, Draft
+from flows.models import DevicePosition, Draft, DraftStep
 
 # what `save` writes unless told otherwise
 SAVED = ("base", "devices", "positions", "undo", "redo", "context")
+# steps kept before the columns are written whole again: bounds what `load` replays
+COMPACT_AFTER = 100
+# (kind, change): an edit with its change, or an undo or redo (None)
+Step = tuple[str, Change | None]
 
 
 class DraftChanged(Exception):
@@ -31,6 +38,8 @@ class DraftChanged(Exception):
 class OpenDraft:
     row: Draft
     state: DraftState
+    # steps saved since the columns were last written whole
+    steps: int = 0
 
     @property
     def context(self) -> dict:
@@ -45,10 +54,30 @@ class OpenDraft:
 
 
 def load(user, account_id: str) -> OpenDraft | None:
-    row = Draft.objects.filter(user=user, account_id=account_id).first()
-    if row is None:
-        return None
-    return OpenDraft(row, _state(row))
+    for _ in range(5):
+        row = Draft.objects.filter(user=user, account_id=account_id).first()
+        if row is None:
+            return None
+        steps = list(
+            DraftStep.objects.filter(draft=row, version__lte=row.version)
+            .order_by("version")
+            .values_list("kind", "change")
+        )
+        # a whole save between the two reads deleted steps the columns do not hold yet
+        if Draft.objects.filter(pk=row.pk, version=row.version).exists():
+            return OpenDraft(row, _replayed(_state(row), steps), len(steps))
+    raise DraftChanged("This draft is being changed too often to be read.")
+
+
+def _replayed(state: DraftState, steps: list[tuple[str, dict | None]]) -> DraftState:
+    for kind, change in steps:
+        if kind == DraftStep.EDIT:
+            state.commit(Change.from_json(change))
+        elif kind == DraftStep.UNDO:
+            state.step_back()
+        else:
+            state.step_forward()
+    return state
 
 
 def open_draft(user, account_id: str, api) -> OpenDraft:
@@ -84,19 +113,47 @@ def open_draft(user, account_id: str, api) -> OpenDraft:
     return OpenDraft(row, state)
 
 
-def save(draft: OpenDraft, columns: tuple[str, ...] = SAVED) -> None:
+def save(draft: OpenDraft, columns: tuple[str, ...] = SAVED, step: Step | None = None) -> None:
     """Write the state back if nobody else saved since it was read; else `DraftChanged`.
-    `columns` may name fewer of `SAVED` (an edit changes neither the base nor the context)."""
+    `columns` may name fewer of `SAVED` (an edit changes neither the base nor the context).
+    With `step`, the one step just taken on the state (which holds it already), only that step is
+    written, unless the draft has `COMPACT_AFTER` steps: then `columns` are written whole."""
     row, state = draft.row, draft.state
-    data = state.to_json() if columns == SAVED else _parts(state, columns)
-    if "context" in columns:
-        data["context"] = row.context
-    updated = Draft.objects.filter(pk=row.pk, version=row.version).update(
-        **{column: data[column] for column in columns}, version=row.version + 1
-    )
-    if not updated:
-        raise DraftChanged("This draft was changed in another tab or window.")
+    with transaction.atomic():
+        if step is not None and draft.steps < COMPACT_AFTER:
+            kind, change = step
+            updated = Draft.objects.filter(pk=row.pk, version=row.version).update(
+                version=row.version + 1
+            )
+            if not updated:
+                raise DraftChanged("This draft was changed in another tab or window.")
+            DraftStep.objects.create(
+                draft_id=row.pk,
+                version=row.version + 1,
+                kind=kind,
+                change=change.to_json() if change is not None else None,
+            )
+            draft.steps += 1
+        else:
+            if draft.steps:
+                # the steps held things the columns did not: all of those columns again
+                columns = tuple(column for column in SAVED if column in columns or column in MOVED)
+            data = state.to_json() if columns == SAVED else _parts(state, columns)
+            if "context" in columns:
+                data["context"] = row.context
+            updated = Draft.objects.filter(pk=row.pk, version=row.version).update(
+                **{column: data[column] for column in columns}, version=row.version + 1
+            )
+            if not updated:
+                raise DraftChanged("This draft was changed in another tab or window.")
+            if draft.steps:
+                DraftStep.objects.filter(draft_id=row.pk).delete()
+                draft.steps = 0
     row.version += 1
+
+
+# what the steps may have changed besides the base and context
+MOVED = ("devices", "positions", "undo", "redo")
 
 
 def _parts(state: DraftState, columns: tuple[str, ...]) -> dict:

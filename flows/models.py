@@ -47,7 +47,9 @@ class DevicePosition(models.Model):
 
 class Draft(models.Model):
     """One admin's unpublished changes to one account's flow (`flows.model.draft.DraftState` as
-    JSON), kept here until published or discarded: it survives reloads, sign-out and restarts."""
+    JSON), kept here until published or discarded: it survives reloads, sign-out and restarts.
+    The columns hold the state as of its last whole save; the editor's steps since then are
+    `DraftStep` rows, replayed on loading (one small row per edit, not a megabyte of devices)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     account_id = models.CharField(max_length=64)
@@ -76,6 +78,30 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft of {self.account_id} by {self.user_id}"
+
+
+class DraftStep(models.Model):
+    """One step taken in a draft since its columns were last written whole: an edit (its
+    `Change.to_json()`), an undo or a redo. A whole save of the draft deletes its steps."""
+
+    EDIT = "edit"
+    UNDO = "undo"
+    REDO = "redo"
+    KINDS = [(EDIT, "edit"), (UNDO, "undo"), (REDO, "redo")]
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="steps")
+    # the draft's version this step made: steps replay in this order
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=4, choices=KINDS)
+    change = JSONText(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "version"], name="one_step_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version} of draft {self.draft_id}"
 
 
 class Revision(models.Model):

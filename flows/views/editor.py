@@ -37,7 +37,7 @@ from flows.model.graph import Flow, reparse
 from flows.model.layout import Layout, layout
 from flows.model.svg import dom_id, render_fragments
 from flows.model.svg import render as render_svg
-from flows.models import Draft
+from flows.models import Draft, DraftStep
 from flows.views import inspector
 
 SVG_SLOT = "<!--flow-svg-->"
@@ -85,10 +85,13 @@ class Editing:
             ):
                 self.placed = None
 
-    def save(self, change: Change) -> None:
+    def save(self, change: Change, kind: str = DraftStep.EDIT) -> None:
+        """One step written (the change itself, or that it was undone or redone), not the whole
+        draft; when the draft's columns are written whole, only those this step may change."""
         # an edit changes neither the base nor the context; a move, not the devices either
         columns = ("devices", "positions", "undo", "redo") if change.devices else MOVED
-        drafts.save(self.draft, columns)
+        step = (kind, change if kind == DraftStep.EDIT else None)
+        drafts.save(self.draft, columns, step)
 
 
 MOVED = ("positions", "undo", "redo")
@@ -512,7 +515,7 @@ def _history(request: HttpRequest, account_id: str, forward: bool) -> HttpRespon
     state = editing.state
     change = state.step_forward() if forward else state.step_back()
     if change is not None:
-        editing.save(change)
+        editing.save(change, DraftStep.REDO if forward else DraftStep.UNDO)
         editing.refresh(change)
         if len(change.positions) > 50:
             _keep(editing)
