@@ -1,11 +1,27 @@
-"""What is wrong, or worth knowing, about a flow: `validate(flow)` returns findings, worst first."""
+"""What is wrong, or worth knowing, about a flow: `validate(flow)` returns findings, worst first.
+
+The editor checks again after every change: `check(flow)` keeps, beside the findings, what the
+next check may reuse (each device's own findings, which devices a call reaches, the closed loops),
+and `revalidate` gives the findings of the changed flow reading again only the devices whose raw
+object or links changed, and the reach and loops only when some link or start changed. It returns
+exactly what `validate` would.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows.model.graph import KNOWN_TYPES, ROUTE_START, SIP_GATEWAY, Device, Flow, type_label
+from flows.model.graph import (
+    KNOWN_TYPES,
+    ROUTE_START,
+    SIP_GATEWAY,
+    Device,
+    Flow,
+    Link,
+    type_label,
+)
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -42,24 +58,87 @@ class Finding:
 
 def validate(flow: Flow) -> list[Finding]:
     """Every finding about the flow: errors first, then warnings, then info; each in device order."""
+    return check(flow).findings
+
+
+@dataclass(frozen=True, eq=False)
+class Checked:
+    """`validate`'s findings of one flow, and the parts of them a changed flow may reuse."""
+
+    findings: list[Finding]
+    # device id -> the findings about the device alone (its links, settings, numbers, trunks)
+    own: dict[str, tuple[Finding, ...]]
+    reachable: frozenset[str]
+    # the members of each closed loop
+    loops: tuple[tuple[str, ...], ...]
+
+
+def check(flow: Flow) -> Checked:
+    own = {device.id: tuple(_device_checks(flow, device)) for device in flow.devices.values()}
+    return _checked(flow, own, flow.reachable, _loop_members(flow))
+
+
+def revalidate(checked: Checked, previous: Flow, flow: Flow) -> Checked:
+    """`check(flow)`, where `checked` is `check(previous)`: a device whose `Device` and links are
+    the very objects `previous` had (as `graph.reparse` keeps them) keeps its own findings; the
+    reach and the loops are kept while every device has the same links to the same places, and
+    the same devices and starts are there."""
+    if flow.ddis != previous.ddis or flow.trunks != previous.trunks:
+        return check(flow)
+    own: dict[str, tuple[Finding, ...]] = {}
+    wiring_kept = flow.devices.keys() == previous.devices.keys() and flow.starts == previous.starts
+    for device_id, device in flow.devices.items():
+        links = flow.outgoing(device_id)
+        before = previous.outgoing(device_id)
+        kept = checked.own.get(device_id)
+        if kept is not None and previous.devices.get(device_id) is device and _same(links, before):
+            own[device_id] = kept
+            continue
+        own[device_id] = tuple(_device_checks(flow, device))
+        if wiring_kept and _wiring(links) != _wiring(before):
+            wiring_kept = False
+    if wiring_kept:
+        return _checked(flow, own, checked.reachable, checked.loops)
+    return _checked(flow, own, flow.reachable, _loop_members(flow))
+
+
+def _same(links: Sequence[Link], before: Sequence[Link]) -> bool:
+    # identity, not equality: a link's label (a menu option's digit) is not part of its equality
+    return links is before or (
+        len(links) == len(before) and all(a is b for a, b in zip(links, before, strict=True))
+    )
+
+
+def _wiring(links: Sequence[Link]) -> tuple[tuple[str, str], ...]:
+    """What reach and loops read of a device's links: where each goes, or that it leaves."""
+    return tuple((link.kind, link.target) for link in links)
+
+
+def _checked(
+    flow: Flow,
+    own: dict[str, tuple[Finding, ...]],
+    reachable: frozenset[str],
+    loops: tuple[tuple[str, ...], ...],
+) -> Checked:
     found: list[Finding] = []
     found.extend(_skipped(flow))
-    for device in flow.devices.values():
-        found.extend(_device_checks(flow, device))
+    for device_id in flow.devices:
+        found.extend(own[device_id])
     found.extend(_unknown_types(flow))
     found.extend(_ddi_checks(flow))
-    found.extend(_unreachable(flow))
+    found.extend(_unreachable(flow, reachable))
     found.extend(_duplicate_extensions(flow))
-    found.extend(_closed_loops(flow))
     order = {device_id: position for position, device_id in enumerate(flow.devices)}
+    found.extend(_closed_loops(flow, loops, order))
     rank = {severity: position for position, severity in enumerate(SEVERITIES)}
-    return sorted(
+    findings = sorted(
         found,
         key=lambda finding: (
             rank.get(finding.severity, len(rank)),
             order.get(finding.device_id, len(order)),
         ),
     )
+    return Checked(findings, own, reachable, loops)
 
 
 def by_device(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -263,8 +342,7 @@ def _ddi_checks(flow: Flow) -> list[Finding]:
     return found
 
 
-def _unreachable(flow: Flow) -> list[Finding]:
-    reachable = flow.reachable
+def _unreachable(flow: Flow, reachable: frozenset[str]) -> list[Finding]:
     return [
         Finding(
             "warning",
@@ -349,16 +427,25 @@ def strongly_connected(flow: Flow) -> list[list[str]]:
     return components
 
 
-def _closed_loops(flow: Flow) -> list[Finding]:
-    found = []
+def _loop_members(flow: Flow) -> tuple[tuple[str, ...], ...]:
+    """The strongly connected components no call can leave once in: each a closed loop."""
+    loops = []
     for component in strongly_connected(flow):
         members = set(component)
         links = [link for member in component for link in flow.outgoing(member)]
         is_loop = len(component) > 1 or any(link.target in members for link in links)
         leaves = any(link.kind != "device" or link.target not in members for link in links)
-        if not is_loop or leaves:
-            continue
-        ordered = [device for device in flow.devices.values() if device.id in members]
+        if is_loop and not leaves:
+            loops.append(tuple(component))
+    return tuple(loops)
+
+
+def _closed_loops(
+    flow: Flow, loops: tuple[tuple[str, ...], ...], order: dict[str, int]
+) -> list[Finding]:
+    found = []
+    for component in loops:
+        ordered = [flow.devices[member] for member in sorted(component, key=order.__getitem__)]
         loop = (
             f"{_names(ordered)} only pass calls to each other"
             if len(ordered) > 1

@@ -14,14 +14,18 @@ A card lists its ports (one row per outgoing link, labelled inside the card), so
 them. `route` draws each link orthogonally in the free space the layout leaves: the channel right
 of its source's column, the channel left of its target's, the gap under a band, the gaps between
 shelf rows and the left and top margins. It needs only the layout, never the other links.
+
+The editor asks again after each change, so a layout can start from the one before it: `layout(…,
+previous=…)` lays out again only the bands whose devices or links changed, and `repinned` gives
+the layout of the same flow with some cards moved. Both give exactly what `layout` would.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from bisect import bisect_right, insort
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from flows.model.graph import Flow, Link
 
@@ -60,6 +64,19 @@ ROW_WIDTHS = (1.0, 0.8, 0.9, 1.1, 1.25, 1.4, 1.6)
 MAX_COORD = 1_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class BandPlaces:
+    """One band laid out on its own: each member's column and top, its depth-first order, and
+    the band's size. It depends only on the band's members, their heights and their links
+    within the band."""
+
+    layers: tuple[int, ...]
+    tops: tuple[float, ...]
+    order: tuple[str, ...]
+    width: int
+    height: int
+
+
 @dataclass(eq=False)
 class Layout:
     """Top-left corners, in whole pixels: a card per device, a marker per terminal or dangling
@@ -83,6 +100,10 @@ class Layout:
     rows: list[tuple[int, int]] = field(default_factory=list)
     # (band, column) -> its cards as (top, bottom), by top: what a run across columns must miss
     columns: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+    # where each card would be without its pin; each band laid out, by what it depends on (the
+    # ids, heights and links within the band), for the next layout of an edited flow
+    computed: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    laid_bands: dict[tuple, BandPlaces] = field(default_factory=dict, repr=False)
 
     def height_of(self, device_id: str) -> int:
         return self.heights.get(device_id, CARD_H)
@@ -105,9 +126,12 @@ def entry_anchor(position: tuple[int, int], height: int = CARD_H) -> tuple[int, 
     return x, y + height // 2
 
 
-def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
+def layout(
+    flow: Flow, pinned: Mapping[str, object] | None = None, previous: Layout | None = None
+) -> Layout:
     """Place every device of the flow. `pinned` maps device ids to saved positions, as `(x, y)`
-    or `{"x": x, "y": y}`; those override the computed ones (garbage pins are ignored)."""
+    or `{"x": x, "y": y}`; those override the computed ones (garbage pins are ignored).
+    `previous`, a layout of an earlier version of the flow, lends the bands that did not change."""
     ids = list(flow.devices)
     count = len(ids)
     index = {device_id: position for position, device_id in enumerate(ids)}
@@ -146,16 +170,42 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
     visited = [0] * count
     reading: list[int] = []
     sizes: list[tuple[int, int]] = []
+    lent = previous.laid_bands if previous is not None else {}
+    laid: dict[tuple, BandPlaces] = {}
     for band, (root, members) in enumerate(bands):
-        layers, callers = _layers(
-            root, members, successors, band_of, band, visited, layer_of, reading
+        key = (
+            tuple(ids[node] for node in members),
+            tuple(heights[node] for node in members),
+            tuple(
+                tuple(ids[target] for target in successors[node] if band_of[target] == band)
+                for node in members
+            ),
         )
-        band_height = _place(layers, callers, heights, top, 0)
-        band_width = max(
-            layer_of[node] * (CARD_W + LAYER_GAP) + CARD_W + LANE_X + LANES * LANE
-            for node in members
-        )
-        sizes.append((band_width, band_height))
+        places = lent.get(key)
+        if places is None:
+            first = len(reading)
+            layers, callers = _layers(
+                root, members, successors, band_of, band, visited, layer_of, reading
+            )
+            band_height = _place(layers, callers, heights, top, 0)
+            band_width = max(
+                layer_of[node] * (CARD_W + LAYER_GAP) + CARD_W + LANE_X + LANES * LANE
+                for node in members
+            )
+            places = BandPlaces(
+                tuple(layer_of[node] for node in members),
+                tuple(top[node] for node in members),
+                tuple(ids[node] for node in reading[first:]),
+                band_width,
+                band_height,
+            )
+        else:
+            for node, column, place in zip(members, places.layers, places.tops, strict=True):
+                layer_of[node] = column
+                top[node] = place
+            reading.extend(index[device_id] for device_id in places.order)
+        laid[key] = places
+        sizes.append((places.width, places.height))
     corners, row_of, rows = _pack(sizes)
 
     positions: dict[str, tuple[int, int]] = {}
@@ -165,6 +215,7 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
             MARGIN + band_x + layer_of[node] * (CARD_W + LAYER_GAP),
             MARGIN + band_y + int(top[node]),
         )
+    computed = dict(positions)
     for device_id, point in (pinned or {}).items():
         if device_id in positions and (fixed := _point(point)) is not None:
             positions[device_id] = fixed
@@ -208,6 +259,57 @@ def layout(flow: Flow, pinned: Mapping[str, object] | None = None) -> Layout:
         row_of,
         rows,
         columns,
+        computed,
+        laid,
+    )
+
+
+def repinned(
+    placed: Layout, flow: Flow, pinned: Mapping[str, object], device_ids: Iterable[str]
+) -> Layout:
+    """`layout(flow, pinned)` where `placed` is `layout(flow, pins)` for the same flow and pins
+    that differ only for `device_ids` (cards moved): the moved cards, their columns' cards and
+    their markers change, the bands and columns stay."""
+    positions = dict(placed.positions)
+    shift: dict[str, tuple[int, int]] = {}
+    columns = dict(placed.columns)
+    for device_id in dict.fromkeys(device_ids):
+        if device_id not in positions:
+            continue
+        point = _point(pinned[device_id]) if device_id in pinned else None
+        new = point if point is not None else placed.computed[device_id]
+        old = positions[device_id]
+        if new == old:
+            continue
+        positions[device_id] = new
+        shift[device_id] = (new[0] - old[0], new[1] - old[1])
+        height = placed.height_of(device_id)
+        column = (placed.band_of[device_id], placed.layers[device_id])
+        cards = list(columns[column])
+        cards.remove((old[1], old[1] + height))
+        insort(cards, (new[1], new[1] + height))
+        columns[column] = cards
+    if not shift:
+        return placed
+    terminals = [
+        (link, x + shift[link.source][0], y + shift[link.source][1])
+        if link.source in shift
+        else (link, x, y)
+        for link, x, y in placed.terminals
+    ]
+    width = height = 2 * MARGIN
+    heights = placed.heights
+    for device_id, (x, y) in positions.items():
+        width = max(width, x + CARD_W + LANE_X + LANES * LANE + MARGIN)
+        height = max(height, y + heights.get(device_id, CARD_H) + MARGIN)
+    height = max(height, (placed.rows[-1][1] if placed.rows else 0) + BAND_GAP)
+    return replace(
+        placed,
+        positions=positions,
+        terminals=terminals,
+        width=width,
+        height=height,
+        columns=columns,
     )
 
 

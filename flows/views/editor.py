@@ -32,9 +32,9 @@ from flows.model import edit
 from flows.model.devicetypes import ROUTE_START, TYPES, looks, type_label
 from flows.model.draft import Change, DraftState
 from flows.model.edit import EditRefused, NoSuchDevice
-from flows.model.findings import Finding, validate
+from flows.model.findings import Checked, Finding, check, revalidate
 from flows.model.graph import Flow, reparse
-from flows.model.layout import Layout, layout
+from flows.model.layout import Layout, layout, repinned
 from flows.model.svg import dom_id, render_fragments
 from flows.model.svg import render as render_svg
 from flows.models import Draft, DraftStep
@@ -54,8 +54,14 @@ class Editing:
     account_id: str
     draft: OpenDraft
     flow: Flow
-    findings: list[Finding]
+    checked: Checked
     placed: Layout | None = None
+    # the layout before the last change of links: lends its unchanged bands to the next one
+    earlier: Layout | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.checked.findings
 
     @property
     def state(self) -> DraftState:
@@ -67,23 +73,34 @@ class Editing:
 
     def layout(self) -> Layout:
         if self.placed is None:
-            self.placed = layout(self.flow, self.state.positions)
+            self.placed = layout(self.flow, self.state.positions, previous=self.earlier)
+            self.earlier = None
         return self.placed
 
     def refresh(self, change: Change) -> None:
         """The flow and findings after the change: only the devices it touched are read again.
-        The layout is kept while no card moved and no link changed (a renamed device)."""
-        if change.positions:
-            self.placed = None
+        The layout is kept while no card moved and no link changed (a renamed device); a move
+        changes only the moved cards' places; else the bands that did not change are reused."""
+        relayout = False
         if change.devices:
-            links = {device_id: self.flow.outgoing(device_id) for device_id in change.devices}
+            before = {
+                device_id: (self.flow.outgoing(device_id), _type(self.flow, device_id))
+                for device_id in change.devices
+            }
             count = len(self.flow.devices)
+            previous = self.flow
             self.flow = reparse(self.flow, self.state.device_list(), change.devices)
-            self.findings = validate(self.flow)
-            if count != len(self.flow.devices) or any(
-                self.flow.outgoing(device_id) != before for device_id, before in links.items()
-            ):
-                self.placed = None
+            self.checked = revalidate(self.checked, previous, self.flow)
+            relayout = count != len(self.flow.devices) or any(
+                (self.flow.outgoing(device_id), _type(self.flow, device_id)) != old
+                for device_id, old in before.items()
+            )
+        if relayout:
+            if self.placed is not None:
+                self.earlier = self.placed
+            self.placed = None
+        elif change.positions and self.placed is not None:
+            self.placed = repinned(self.placed, self.flow, self.state.positions, change.positions)
 
     def save(self, change: Change, kind: str = DraftStep.EDIT) -> None:
         """One step written (the change itself, or that it was undone or redone), not the whole
@@ -106,7 +123,12 @@ KEPT_DRAFTS = 16
 
 def _editing(draft: OpenDraft, account_id: str) -> Editing:
     flow = draft.flow()
-    return Editing(account_id, draft, flow, validate(flow))
+    return Editing(account_id, draft, flow, check(flow))
+
+
+def _type(flow: Flow, device_id: str) -> str | None:
+    device = flow.devices.get(device_id)
+    return device.type if device is not None else None
 
 
 def _load(request: HttpRequest, account_id: str) -> Editing:
