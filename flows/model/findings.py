@@ -81,12 +81,13 @@ def check(flow: Flow) -> Checked:
 def revalidate(checked: Checked, previous: Flow, flow: Flow) -> Checked:
     """`check(flow)`, where `checked` is `check(previous)`: a device whose `Device` and links are
     the very objects `previous` had (as `graph.reparse` keeps them) keeps its own findings; the
-    reach and the loops are kept while every device has the same links to the same places, and
-    the same devices and starts are there."""
+    reach is kept while every device has the same links to the same places and the same starts
+    are there, and only the devices whose links changed are looked at for loops."""
     if flow.ddis != previous.ddis or flow.trunks != previous.trunks:
         return check(flow)
     own: dict[str, tuple[Finding, ...]] = {}
-    wiring_kept = flow.devices.keys() == previous.devices.keys() and flow.starts == previous.starts
+    # devices whose links now go elsewhere (or leave where they did not), appeared or went
+    rewired = {device_id for device_id in previous.devices if device_id not in flow.devices}
     for device_id, device in flow.devices.items():
         links = flow.outgoing(device_id)
         before = previous.outgoing(device_id)
@@ -95,11 +96,54 @@ def revalidate(checked: Checked, previous: Flow, flow: Flow) -> Checked:
             own[device_id] = kept
             continue
         own[device_id] = tuple(_device_checks(flow, device))
-        if wiring_kept and _wiring(links) != _wiring(before):
-            wiring_kept = False
-    if wiring_kept:
+        if device_id not in previous.devices or _wiring(links) != _wiring(before):
+            rewired.add(device_id)
+    if not rewired and flow.starts == previous.starts:
         return _checked(flow, own, checked.reachable, checked.loops)
-    return _checked(flow, own, flow.reachable, _loop_members(flow))
+    return _checked(flow, own, flow.reachable, _loops_after(checked.loops, flow, rewired))
+
+
+def _loops_after(
+    loops: tuple[tuple[str, ...], ...], flow: Flow, rewired: set[str]
+) -> tuple[tuple[str, ...], ...]:
+    """The closed loops of `flow`, where `loops` were those before the devices `rewired` changed
+    their links: a loop none of them is in kept all its links, so it still is one; any other
+    loop holds one of them, and is everything that one reaches."""
+    kept = [loop for loop in loops if rewired.isdisjoint(loop)]
+    found: set[str] = set()
+    for device_id in rewired:
+        if device_id in flow.devices and device_id not in found:
+            loop = _closed_from(flow, device_id)
+            if loop is not None:
+                kept.append(loop)
+                found.update(loop)
+    return tuple(kept)
+
+
+def _closed_from(flow: Flow, start: str) -> tuple[str, ...] | None:
+    """The closed loop `start` is in, if it is in one: what it reaches, if nothing reached
+    leaves the devices and everything reached leads back to it."""
+    reached = {start}
+    queue = [start]
+    while queue:
+        for link in flow.outgoing(queue.pop()):
+            if link.kind != "device":
+                return None
+            if link.target not in reached:
+                reached.add(link.target)
+                queue.append(link.target)
+    back = {start}
+    queue = [start]
+    while queue:
+        for link in flow.incoming(queue.pop()):
+            if link.source in reached and link.source not in back:
+                back.add(link.source)
+                queue.append(link.source)
+    if len(back) != len(reached):
+        return None
+    if len(reached) == 1 and not any(link.target == start for link in flow.outgoing(start)):
+        return None
+    return tuple(reached)
 
 
 def _same(links: Sequence[Link], before: Sequence[Link]) -> bool:

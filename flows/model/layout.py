@@ -318,6 +318,11 @@ def _snap_up(length: int) -> int:
 
 
 def _point(point: object) -> tuple[int, int] | None:
+    # the common case, a draft's own pins: a pair of ints in range, kept as it is
+    if type(point) is tuple and len(point) == 2:
+        x, y = point
+        if type(x) is int and type(y) is int and 0 <= x <= MAX_COORD and 0 <= y <= MAX_COORD:
+            return point
     if isinstance(point, Mapping):
         point = (point.get("x"), point.get("y"))
     if not isinstance(point, list | tuple) or len(point) != 2:

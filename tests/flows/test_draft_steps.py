@@ -1,6 +1,9 @@
 """A draft saved one step at a time (`flows.models.DraftStep`): what a reload, another process
 or a whole save reads back is what the editor made, step for step."""
 
+import json
+import re
+
 import pytest
 from django.conf import settings
 
@@ -115,3 +118,34 @@ def test_a_second_tab_that_saved_a_step_first_makes_this_one_a_409(editing):
         drafts.save(stale, step=("undo", None))
     forget_kept_drafts()
     assert loaded().state.devices[DARREN_GATEWAY]["name"] == "Again"
+
+
+def test_what_the_editor_keeps_after_each_interaction_equals_a_fresh_reading(editing):
+    """The per-process state (flow, findings, layout) after every kind of interaction is what
+    reading the saved draft from nothing gives."""
+    from flows.model.findings import validate
+    from flows.model.layout import layout
+    from tests.flows.test_incremental import drawn
+
+    added = editing.post(f"{EDIT}devices/new/", {"type": "X_LOOP", "name": "Spin"}, headers=HTMX)
+    spin = re.search(r'"select": "([^"]+)"', added["HX-Trigger-After-Settle"]).group(1)
+    raw = json.dumps({"type": "X_LOOP", "name": "Spin", "xLoop": {"connectTo": spin}})
+    posts = [
+        (f"devices/{spin}/", {"raw": raw}),
+        (f"devices/{DARREN_GATEWAY}/", {"name": "Renamed"}),
+        (f"devices/{DARREN_GATEWAY}/move/", {"x": "480", "y": "960"}),
+        ("connect/", {"from": DARREN_START, "port": "startRoute.connectTo", "to": spin}),
+        ("undo/", {}),
+        (f"devices/{DARREN_GATEWAY}/delete/", {}),
+        ("undo/", {}),
+        ("redo/", {}),
+    ]
+    for path, data in posts:
+        assert editing.post(f"{EDIT}{path}", data, headers=HTMX).status_code == 200, path
+        (kept,) = editor._kept.values()
+        fresh = loaded()
+        flow = fresh.flow()
+        assert kept.state.to_json() == fresh.state.to_json()
+        assert kept.findings == validate(flow)
+        assert drawn(kept.layout()) == drawn(layout(flow, fresh.state.positions))
+    assert any(f.code == "closed_loop" for f in kept.findings)
