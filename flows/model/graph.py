@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
 
 from flows.model.devicetypes import ROUTE_START, SIP_GATEWAY, TYPES, camel, type_label
@@ -119,10 +119,15 @@ class Flow:
     ddis: dict[str, str] = field(default_factory=dict)
     trunks: dict[str, dict] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    # each device's outgoing and incoming links, when the caller has them already (`reparse`)
+    indexed: InitVar[tuple[dict, dict] | None] = None
     _outgoing: dict[str, tuple[Link, ...]] = field(init=False, repr=False)
     _incoming: dict[str, tuple[Link, ...]] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, indexed: tuple[dict, dict] | None) -> None:
+        if indexed is not None:
+            self._outgoing, self._incoming = indexed
+            return
         outgoing: dict[str, list[Link]] = {}
         incoming: dict[str, list[Link]] = {}
         for link in self.links:
@@ -362,15 +367,48 @@ def reparse(flow: Flow, devices: Sequence[object], changed: Iterable[str]) -> Fl
         # a string anywhere in another device may name the id that (re)appeared: find them
         relink.update(holders(kept.values(), appeared))
     relink &= kept.keys()
+    # each device's links: read again for those in `relink`, else the very tuple it had
     links: list[Link] = []
+    outgoing: dict[str, tuple[Link, ...]] = {}
     for device in kept.values():
-        if device.id in relink:
-            links.extend(_links_of(device, kept))
-        else:
-            links.extend(flow.outgoing(device.id))
+        found = (
+            tuple(_links_of(device, kept))
+            if device.id in relink
+            else flow._outgoing.get(device.id, ())
+        )
+        if found:
+            links.extend(found)
+            outgoing[device.id] = found
+    # incoming links change only at the targets of links that were read again or went
+    moved = relink | gone
+    targets = {
+        link.target
+        for device_id in moved
+        for link in (*flow.outgoing(device_id), *outgoing.get(device_id, ()))
+        if link.kind == "device"
+    }
+    incoming = dict(flow._incoming)
+    if targets:
+        position = {device_id: index for index, device_id in enumerate(kept)}
+        for target in targets:
+            arriving = [link for link in flow.incoming(target) if link.source not in moved]
+            arriving.extend(
+                link
+                for device_id in relink
+                for link in outgoing.get(device_id, ())
+                if link.kind == "device" and link.target == target
+            )
+            # in device order, then port order (a sort keeps each device's links in order)
+            arriving.sort(key=lambda link: position[link.source])
+            if arriving:
+                incoming[target] = tuple(arriving)
+            else:
+                incoming.pop(target, None)
     offset = len(kept) - len(flow.devices)
     skipped = [replace(entry, index=entry.index + offset) for entry in flow.skipped]
-    return Flow(kept, links, dict(flow.ddis), dict(flow.trunks), skipped)
+    return Flow(
+        kept, links, dict(flow.ddis), dict(flow.trunks), skipped, indexed=(outgoing, incoming)
+    )
 
 
 def holders(devices: Iterable[Device], values: set[str]) -> set[str]:
@@ -380,15 +418,15 @@ def holders(devices: Iterable[Device], values: set[str]) -> set[str]:
         stack: list[object] = [device.raw]
         while stack:
             current = stack.pop()
-            if isinstance(current, dict):
-                current = current.values()
-            for value in current:  # type: ignore[union-attr]
-                if isinstance(value, str):
+            # `type(…) is` first: every value of every device passes here
+            for value in current.values() if isinstance(current, dict) else current:  # type: ignore[union-attr]
+                kind = type(value)
+                if kind is str:
                     if value in values:
                         found.add(device.id)
                         stack.clear()
                         break
-                elif isinstance(value, dict | list):
+                elif kind is dict or kind is list or isinstance(value, dict | list):
                     stack.append(value)
     return found
 

@@ -174,11 +174,13 @@ def layout(
     laid: dict[tuple, BandPlaces] = {}
     for band, (root, members) in enumerate(bands):
         key = (
-            tuple(ids[node] for node in members),
-            tuple(heights[node] for node in members),
+            tuple([ids[node] for node in members]),
+            tuple([heights[node] for node in members]),
             tuple(
-                tuple(ids[target] for target in successors[node] if band_of[target] == band)
-                for node in members
+                [
+                    tuple([ids[target] for target in successors[node] if band_of[target] == band])
+                    for node in members
+                ]
             ),
         )
         places = lent.get(key)
@@ -228,13 +230,16 @@ def layout(
     terminals: list[tuple[Link, int, int]] = []
     columns: dict[tuple[int, int], list[tuple[int, int]]] = {}
     width = height = 2 * MARGIN
+    # a card's right edge, its markers and lanes, then the margin
+    reach = CARD_W + LANE_X + LANES * LANE + MARGIN
     for node, device_id in enumerate(ids):
         x, y = positions[device_id]
         card_h = heights[node]
         columns.setdefault((band_of[node], layer_of[node]), []).append((y, y + card_h))
-        width = max(width, x + CARD_W + MARGIN)
-        height = max(height, y + card_h + MARGIN)
-        width = max(width, x + CARD_W + LANE_X + LANES * LANE + MARGIN)
+        if x + reach > width:
+            width = x + reach
+        if y + card_h + MARGIN > height:
+            height = y + card_h + MARGIN
         if not markers[node]:
             continue
         links = flow.outgoing(device_id)
@@ -299,9 +304,12 @@ def repinned(
     ]
     width = height = 2 * MARGIN
     heights = placed.heights
+    reach = CARD_W + LANE_X + LANES * LANE + MARGIN
     for device_id, (x, y) in positions.items():
-        width = max(width, x + CARD_W + LANE_X + LANES * LANE + MARGIN)
-        height = max(height, y + heights.get(device_id, CARD_H) + MARGIN)
+        if x + reach > width:
+            width = x + reach
+        if y + heights.get(device_id, CARD_H) + MARGIN > height:
+            height = y + heights.get(device_id, CARD_H) + MARGIN
     height = max(height, (placed.rows[-1][1] if placed.rows else 0) + BAND_GAP)
     return replace(
         placed,

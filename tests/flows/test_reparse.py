@@ -19,6 +19,11 @@ def same(left, right) -> None:
             other.name,
         )
     assert left.links == right.links
+    assert [link.label for link in left.links] == [link.label for link in right.links]
+    # the links by device, as reparse keeps them without reading every link again
+    for device_id in {*left.devices, *right.devices, *(link.target for link in right.links)}:
+        assert left.outgoing(device_id) == right.outgoing(device_id)
+        assert left.incoming(device_id) == right.incoming(device_id)
     assert [(s.index, s.reason) for s in left.skipped] == [
         (s.index, s.reason) for s in right.skipped
     ]
