@@ -104,6 +104,8 @@ class Layout:
     # ids, heights and links within the band), for the next layout of an edited flow
     computed: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     laid_bands: dict[tuple, BandPlaces] = field(default_factory=dict, repr=False)
+    # the bands' sizes and how they were packed (before the margins): the same sizes, the same
+    packed: tuple[list, tuple] = field(default_factory=lambda: ([], ([], [], [])), repr=False)
 
     def height_of(self, device_id: str) -> int:
         return self.heights.get(device_id, CARD_H)
@@ -208,7 +210,11 @@ def layout(
             reading.extend(index[device_id] for device_id in places.order)
         laid[key] = places
         sizes.append((places.width, places.height))
-    corners, row_of, rows = _pack(sizes)
+    if previous is not None and previous.packed[0] == sizes:
+        packing = previous.packed[1]
+    else:
+        packing = _pack(sizes)
+    corners, row_of, rows = packing
 
     positions: dict[str, tuple[int, int]] = {}
     for node, device_id in enumerate(ids):
@@ -266,6 +272,7 @@ def layout(
         columns,
         computed,
         laid,
+        (sizes, packing),
     )
 
 
