@@ -137,7 +137,9 @@ def save(draft: OpenDraft, columns: tuple[str, ...] = SAVED, step: Step | None =
         else:
             if draft.steps:
                 # the steps held things the columns did not: all of those columns again
-                columns = tuple(column for column in SAVED if column in columns or column in MOVED)
+                columns = tuple(
+                    column for column in SAVED if column in columns or column in STEPPED
+                )
             data = state.to_json() if columns == SAVED else _parts(state, columns)
             if "context" in columns:
                 data["context"] = row.context
@@ -152,8 +154,8 @@ def save(draft: OpenDraft, columns: tuple[str, ...] = SAVED, step: Step | None =
     row.version += 1
 
 
-# what the steps may have changed besides the base and context
-MOVED = ("devices", "positions", "undo", "redo")
+# what steps may have changed: a whole save after steps writes all of these
+STEPPED = ("devices", "positions", "undo", "redo")
 
 
 def _parts(state: DraftState, columns: tuple[str, ...]) -> dict:
