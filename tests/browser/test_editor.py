@@ -121,6 +121,8 @@ def test_edit_a_gateways_trunks(page, sandbox):
     trunk.uncheck()
     page.locator("#inspector .device-form button[type=submit]").click()
     page.locator("#findings", has_text="no trunk").wait_for(state="attached")
+    # the answer's cards wait, hidden, in #flow-patch until htmx settles: then they are swapped in
+    page.locator("#flow-patch").wait_for(state="detached")
     assert state().devices[DARREN_GATEWAY]["sipGateway"]["trunks"] == []
     assert "no trunk" in card(page, DARREN_GATEWAY).text_content()
     screenshot(page, "editor-darren-gateway-form")
