@@ -248,11 +248,11 @@ def layout(
             height = y + card_h + MARGIN
         if not markers[node]:
             continue
-        links = flow.outgoing(device_id)
-        for slot, link in enumerate(links):
+        # each marker level with its port (`port_anchor`), the ports a row apart
+        marker_y = y + PORT_TOP + 7 - TERM_H // 2
+        for slot, link in enumerate(flow.outgoing(device_id)):
             if link.kind != "device":
-                port_y = port_anchor((x, y), slot, len(links))[1]
-                terminals.append((link, x + CARD_W + TERM_DX, port_y - TERM_H // 2))
+                terminals.append((link, x + CARD_W + TERM_DX, marker_y + slot * PORT_PITCH))
     for cards in columns.values():
         cards.sort()
     # room under the last row for the links that run beneath it
