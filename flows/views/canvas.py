@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import marshal
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from callable_admin.htmx import page_or_part
 from callable_admin.masking import masked_document
 from flows import drawings
 from flows.model.devicetypes import looks, stylesheet
-from flows.model.findings import Finding, validate
-from flows.model.graph import SIP_GATEWAY, Flow, parse, port_label, type_label
+from flows.model.findings import Checked, Finding, check, revalidate
+from flows.model.graph import SIP_GATEWAY, Flow, parse, port_label, reparse, type_label
 from flows.model.layout import Layout, layout
 from flows.model.outline import outline
 from flows.model.outline_html import outline_html
@@ -49,10 +50,26 @@ class AccountFlow:
     findings: list[Finding]
 
 
-# The flows this process parsed last, by (account, user), with the stamp of the kept reads they
-# came from and the digest of their content (`drawings.content_key`, when known): a click on the
-# canvas neither reads, fetches nor parses the device list again.
-_parsed: OrderedDict[tuple[str, object], list] = OrderedDict()
+@dataclass
+class _Reading:
+    """A flow this process parsed: from which reads (their stamp, their content's digest when
+    known), the flow, its findings' workings, and its layout once one was made."""
+
+    stamp: float | None
+    content: str | None
+    reads: tuple
+    flow: Flow
+    checked: Checked
+    # this flow's layout and the pins it was made with; or an earlier flow's, to lend its bands
+    placed: Layout | None = None
+    pins: dict | None = None
+    earlier: Layout | None = None
+
+
+# The flows this process parsed last, by (account, user): a click on the canvas neither reads,
+# fetches nor parses the device list again, and a visit after a change reads again only the
+# devices that changed (`graph.reparse`, `findings.revalidate`, the layout's unchanged bands).
+_parsed: OrderedDict[tuple[str, object], _Reading] = OrderedDict()
 _parsed_lock = threading.Lock()
 PARSED_KEPT = 4
 
@@ -84,34 +101,84 @@ def _read(
 
 def _parsed_from(
     key: tuple[str, object], stamp: float | None, reads: tuple, content: str | None = None
-) -> tuple[Flow, list[Finding]]:
-    """The flow of these reads, parsed and validated, or as this process last did it for the same
-    stamp or content."""
+) -> _Reading:
+    """The flow of these reads, parsed and validated: as this process last did it for the same
+    stamp or content, or from its last reading of the account, reading again only the devices
+    that differ from it, or from nothing."""
     with _parsed_lock:
-        parsed = _parsed.get(key)
-        if parsed is not None and (
-            (stamp is not None and parsed[0] == stamp) or (content and parsed[1] == content)
+        last = _parsed.get(key)
+        if last is not None and (
+            (stamp is not None and last.stamp == stamp) or (content and last.content == content)
         ):
-            parsed[0] = stamp if stamp is not None else parsed[0]
-            return parsed[2], parsed[3]
+            last.stamp = stamp if stamp is not None else last.stamp
+            return last
     devices, ddis, trunks = reads
-    flow = parse(devices, ddis, trunks)
-    findings = validate(flow)
+    shared = _unchanged_kept(last, reads) if last is not None else None
+    if shared is not None:
+        devices, gone = shared
+        flow = reparse(last.flow, devices, gone)
+        checked = revalidate(last.checked, last.flow, flow)
+    else:
+        flow = parse(devices, ddis, trunks)
+        checked = check(flow)
+    reading = _Reading(stamp, content, (devices, ddis, trunks), flow, checked)
+    if last is not None:
+        reading.earlier = last.placed or last.earlier
     if stamp is not None or content:
         with _parsed_lock:
-            _parsed[key] = [stamp, content, flow, findings, devices]
+            _parsed[key] = reading
             _parsed.move_to_end(key)
             while len(_parsed) > PARSED_KEPT:
                 _parsed.popitem(last=False)
-    return flow, findings
+    return reading
 
 
 def _same_content(key: tuple[str, object], stamp: float | None, content: str) -> None:
     """Reads of a new stamp whose content this process already parsed: the parse stands."""
     with _parsed_lock:
-        parsed = _parsed.get(key)
-        if parsed is not None and parsed[1] == content and stamp is not None:
-            parsed[0] = stamp
+        last = _parsed.get(key)
+        if last is not None and last.content == content and stamp is not None:
+            last.stamp = stamp
+
+
+def _unchanged_kept(last: _Reading, reads: tuple) -> tuple[list, set[str]] | None:
+    """The device list with each device equal to one of the last reading replaced by that very
+    object (`reparse` keeps what it read of a device whose raw object is the one it had), and
+    the ids of the devices gone since; None when the reads differ in anything `reparse` does not
+    follow (numbers, trunks, entries that are not devices), which are then parsed whole."""
+    devices, ddis, trunks = reads
+    if last.flow.skipped or last.reads[1] != ddis or last.reads[2] != trunks:
+        return None
+    known = last.flow.devices
+    kept, seen = [], set()
+    for raw in devices:
+        device_id = raw.get("id") if isinstance(raw, dict) else None
+        # only a plain string id is looked up (an upstream may send anything as an id)
+        if not isinstance(device_id, str) or not device_id or device_id in seen:
+            return None
+        seen.add(device_id)
+        old = known.get(device_id)
+        kept.append(old.raw if old is not None and _same(old.raw, raw) else raw)
+    return kept, set(known) - seen
+
+
+def _same(kept: object, read: object) -> bool:
+    """Equal as JSON: `==` alone takes 1 for true and for 1.0, marshal's first version does not
+    (and shares nothing between values, so equal values give equal bytes)."""
+    try:
+        return kept == read and marshal.dumps(kept, 2) == marshal.dumps(read, 2)
+    except ValueError:
+        return False
+
+
+def _laid_out(reading: _Reading, positions: dict) -> Layout:
+    """The reading's layout, reusing the bands of the one before where they did not change."""
+    placed, pins = reading.placed, reading.pins
+    if placed is not None and pins == positions:
+        return placed
+    placed = layout(reading.flow, positions, previous=placed or reading.earlier)
+    reading.placed, reading.pins, reading.earlier = placed, positions, None
+    return placed
 
 
 def _load(
@@ -122,14 +189,14 @@ def _load(
     key = (account_id, request.user.pk)
     if not fresh and (stamp := flowreads.kept_stamp(*key)) is not None:
         with _parsed_lock:
-            parsed = _parsed.get(key)
-        if parsed is not None and parsed[0] == stamp:
+            last = _parsed.get(key)
+        if last is not None and last.stamp == stamp:
             api = request.callable
             account = api.account(account_id) if with_account else {"id": account_id}
-            return AccountFlow(account, parsed[4], parsed[2], parsed[3])
+            return AccountFlow(account, last.reads[0], last.flow, last.checked.findings)
     account, reads, stamp = _read(request, account_id, with_account, fresh)
-    flow, findings = _parsed_from(key, stamp, reads)
-    return AccountFlow(account, reads[0], flow, findings)
+    reading = _parsed_from(key, stamp, reads)
+    return AccountFlow(account, reading.reads[0], reading.flow, reading.checked.findings)
 
 
 def _layout(account_id: str, flow: Flow) -> Layout:
@@ -227,8 +294,9 @@ def _page_drawing(
         if kept.in_parts:
             drawings.shown(account_id, request.user.pk, content)
         return kept, None
-    flow, findings = _parsed_from(key, stamp, reads, content)
-    placed = layout(flow, positions)
+    reading = _parsed_from(key, stamp, reads, content)
+    flow, findings = reading.flow, reading.checked.findings
+    placed = _laid_out(reading, positions)
     first, rest = split_at_opening(flow, placed)
     in_parts = bool(rest) and len(flow.devices) >= drawings.parts_from() and cacheable
     rest_url = reverse("flows:drawing_rest", args=[account_id, content]) if in_parts else None
@@ -262,7 +330,7 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     drawing, flow = _page_drawing(request, account_id, account, reads, stamp)
     ddi_id, outcome, picks = _trace_choices(request)
     if ddi_id and flow is None:  # never: a trace is drawn, not kept
-        flow, _ = _parsed_from((account_id, request.user.pk), stamp, reads)
+        flow = _parsed_from((account_id, request.user.pk), stamp, reads).flow
     context = {
         "account": account,
         "tab": "flow",
@@ -309,8 +377,9 @@ def drawing_rest(request: HttpRequest, account_id: str, content: str) -> HttpRes
                 status=410,
                 content_type="text/plain; charset=utf-8",
             )
-        flow, findings = _parsed_from((account_id, user_key), stamp, reads, content)
-        placed = layout(flow, positions)
+        reading = _parsed_from((account_id, user_key), stamp, reads, content)
+        flow, findings = reading.flow, reading.checked.findings
+        placed = _laid_out(reading, positions)
         _first, rest = split_at_opening(flow, placed)
         packed = drawings.keep_rest(account_id, content, render_part(flow, placed, findings, rest))
         drawings.shown(account_id, user_key, content)

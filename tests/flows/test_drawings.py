@@ -205,3 +205,78 @@ def test_a_rest_key_alone_opens_nothing(client, sandbox, parts):
 
     assert response.status_code in (403, 404)
     assert b"data-device-id" not in response.content
+
+
+def _svg(page: str) -> str:
+    return page[page.index("<svg") : page.index("</svg>")]
+
+
+def test_after_upstream_changes_the_drawing_is_the_one_made_from_nothing(
+    demo_client, sandbox, parts, monkeypatch
+):
+    """A visit after a change reads again only the devices that changed (and reuses the layout's
+    unchanged bands): what it draws must be what a process that never saw the flow draws."""
+    demo_client.get(f"/accounts/{parts}/flow/")
+    token = sandbox.token()
+    base = f"/api/v1/account/{parts}/device"
+    devices = sandbox.api("GET", base, token).json()
+    renamed = {**devices[5], "name": "Renamed in between"}
+    assert sandbox.api("PUT", f"{base}/{renamed['id']}", token, json=renamed).ok
+    # a link moved: the first device that links to another now links to a third
+    linked = next(d for d in devices[10:] if any(isinstance(v, dict) for v in d.values()))
+    settings_key = next(k for k, v in linked.items() if isinstance(v, dict))
+    port = next(
+        (
+            k
+            for k, v in linked[settings_key].items()
+            if isinstance(v, str) and v in {d["id"] for d in devices}
+        ),
+        None,
+    )
+    if port:
+        relinked = {**linked, settings_key: {**linked[settings_key], port: devices[-1]["id"]}}
+        assert sandbox.api("PUT", f"{base}/{linked['id']}", token, json=relinked).ok
+    added = {k: v for k, v in devices[-1].items() if k != "id"}
+    added["name"], added["extension"] = "Added in between", "9999"
+    assert sandbox.api("POST", base, token, json=added).status_code == 201
+
+    parsed_whole = []
+    real_parse = canvas_views.parse
+    monkeypatch.setattr(
+        canvas_views, "parse", lambda *a, **k: parsed_whole.append(1) or real_parse(*a, **k)
+    )
+
+    changed = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    assert parsed_whole == []  # only the devices that changed were read again
+    changed_rest = rest_of(demo_client, changed)[1]
+    assert "Renamed in between" in changed + changed_rest
+    assert "Added in between" in changed + changed_rest
+
+    canvas_views._parsed.clear()  # a process that never saw this flow
+    cache.clear()
+    fresh = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
+    assert _svg(changed) == _svg(fresh)
+    assert changed_rest == rest_of(demo_client, fresh)[1]
+
+
+def test_a_value_that_changed_only_its_json_type_is_read_again(demo_client, sandbox):
+    """1 and true are equal to Python's ==: a device whose field went from one to the other has
+    changed, and the inspector shows what the upstream now says."""
+    from tests.conftest import DARREN, DARREN_GATEWAY
+
+    demo_client.get(f"/accounts/{DARREN}/flow/")
+    token = sandbox.token()
+    path = f"/api/v1/account/{DARREN}/device/{DARREN_GATEWAY}"
+    device = sandbox.api("GET", path, token).json()
+    device["keptAsSent"] = 1  # a field the dashboard does not know, kept as it is
+    assert sandbox.api("PUT", path, token, json=device).ok
+    demo_client.get(f"/accounts/{DARREN}/flow/")
+    device["keptAsSent"] = True
+    assert sandbox.api("PUT", path, token, json=device).ok
+
+    demo_client.get(f"/accounts/{DARREN}/flow/")
+    inspector = demo_client.get(
+        f"/accounts/{DARREN}/flow/device/{DARREN_GATEWAY}/", headers=HTMX
+    ).content.decode()
+
+    assert re.search(r"keptAsSent</dt>\s*<dd[^>]*>true</dd>", inspector), inspector[:3000]
