@@ -209,10 +209,12 @@ def reading_order(flow: Flow, layout: Layout) -> list[str]:
     ]
 
 
-# Room around the first start's band that the canvas may show on opening (flow.js `entries`
-# frames that band, or its left end at a readable zoom), with half a screen more each way, for
-# a screen up to 2560 x 1440 pixels at the readable zoom (0.7): drawing units.
-OPENING_LEFT, OPENING_RIGHT, OPENING_UP, OPENING_DOWN = 1900, 5600, 2100, 2100
+# Room around the first start's band that the canvas may show on opening, in drawing units.
+# flow.js `entries` frames that band whole at a zoom up to 1 (centred: a 2,100-pixel stage, a
+# 2560-wide screen less the side panel, shows ~300 units either side of a band that fits), or
+# shows its left end at the readable zoom 0.7 (the stage's ~3,000 units to the right, ~1,600
+# high around the start). The rest follows within a second of the first paint.
+OPENING_LEFT, OPENING_RIGHT, OPENING_UP, OPENING_DOWN = 400, 3600, 1800, 1800
 
 
 def opening(layout: Layout) -> tuple[int, int, int, int] | None:

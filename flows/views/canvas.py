@@ -72,6 +72,10 @@ class _Reading:
 _parsed: OrderedDict[tuple[str, object], _Reading] = OrderedDict()
 _parsed_lock = threading.Lock()
 PARSED_KEPT = 4
+# and the last reading of each account by anyone: the base another user's visit reads from
+# again (only devices equal to the new reads' are taken from it, so it shows nobody anything
+# their own reads do not hold)
+_last_of_account: OrderedDict[str, _Reading] = OrderedDict()
 
 
 def _read(
@@ -113,6 +117,9 @@ def _parsed_from(
             last.stamp = stamp if stamp is not None else last.stamp
             return last
     devices, ddis, trunks = reads
+    if last is None:
+        with _parsed_lock:
+            last = _last_of_account.get(key[0])
     shared = _unchanged_kept(last, reads) if last is not None else None
     if shared is not None:
         devices, gone = shared
@@ -130,6 +137,10 @@ def _parsed_from(
             _parsed.move_to_end(key)
             while len(_parsed) > PARSED_KEPT:
                 _parsed.popitem(last=False)
+            _last_of_account[key[0]] = reading
+            _last_of_account.move_to_end(key[0])
+            while len(_last_of_account) > PARSED_KEPT:
+                _last_of_account.popitem(last=False)
     return reading
 
 

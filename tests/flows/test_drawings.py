@@ -193,6 +193,21 @@ def test_someone_else_reading_the_same_flow_is_handed_the_same_drawing(
     assert CARD_IDS.findall(page) == CARD_IDS.findall(first)
     assert rest_of(client, page)[0] == 200
 
+    # and after a change, support's visit reads again only what changed since demo's reading
+    token = sandbox.token()
+    base = f"/api/v1/account/{parts}/device"
+    device = sandbox.api("GET", base, token).json()[3]
+    device["name"] = "Changed before support came back"
+    assert sandbox.api("PUT", f"{base}/{device['id']}", token, json=device).ok
+    parsed_whole = []
+    real_parse = canvas_views.parse
+    monkeypatch.setattr(
+        canvas_views, "parse", lambda *a, **k: parsed_whole.append(1) or real_parse(*a, **k)
+    )
+    changed = client.get(f"/accounts/{parts}/flow/").content.decode()
+    assert parsed_whole == [] and drawn == [1]
+    assert "Changed before support came back" in changed + rest_of(client, changed)[1]
+
 
 def test_a_rest_key_alone_opens_nothing(client, sandbox, parts):
     sign_in(client, "demo")
@@ -253,6 +268,7 @@ def test_after_upstream_changes_the_drawing_is_the_one_made_from_nothing(
     assert "Added in between" in changed + changed_rest
 
     canvas_views._parsed.clear()  # a process that never saw this flow
+    canvas_views._last_of_account.clear()
     cache.clear()
     fresh = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
     assert _svg(changed) == _svg(fresh)
