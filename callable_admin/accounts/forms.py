@@ -3,6 +3,7 @@ field names; a stored value the form does not offer (an unknown format, a countr
 the list) is kept as a choice rather than silently replaced."""
 
 import copy
+import html
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -47,9 +48,10 @@ class LongSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = text in chosen
             chosen.discard(text)  # only the first option with the value, as Django does
+            # the standard library's escape, which Django's wraps (lazy-string checks per call)
             options.append(
-                f'<option value="{escape(text)}"{" selected" if selected else ""}>'
-                f"{escape(label)}</option>"
+                f'<option value="{html.escape(text)}"{" selected" if selected else ""}>'
+                f"{html.escape(str(label))}</option>"
             )
         start = f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>'
         return mark_safe(start + "".join(options) + "</select>")  # every part escaped above
