@@ -10,12 +10,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, get_encoding_from_headers
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -92,7 +92,7 @@ class Answer:
 
 class Transport:
     """Speaks HTTP to one upstream base URL. Safe to share between threads: each thread keeps its
-    own urllib3 pool of keep-alive connections.
+    own urllib3 pool of keep-alive connections to the upstream's host.
 
     urllib3 directly, not a `requests.Session`: the session's per-call work (merging settings,
     cookies, hooks) cost about as much CPU as the call itself. The answer is still a
@@ -119,12 +119,20 @@ class Transport:
             "Accept": "application/json",
             "Connection": "keep-alive",
         }
+        self._base_path = urlsplit(self.base_url).path  # calls go to this path + theirs
         self._local = threading.local()
 
-    def _pool(self) -> urllib3.PoolManager:
+    def _pool(self) -> urllib3.HTTPConnectionPool:
+        """This thread's pool of connections to the upstream's one host."""
         pool = getattr(self._local, "pool", None)
         if pool is None:
-            pool = urllib3.PoolManager(num_pools=2, maxsize=self.pool_size)
+            tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": DEFAULT_CA_BUNDLE_PATH}
+            pool = urllib3.connection_from_url(
+                self.base_url,
+                maxsize=self.pool_size,
+                # verified against the CA bundle requests used (certifi's), as before
+                **(tls if self.base_url.startswith("https:") else {}),
+            )
             self._local.pool = pool
         return pool
 
@@ -189,13 +197,12 @@ class Transport:
         elif json_body is not None:
             body = json.dumps(json_body, separators=(",", ":"))
             headers["Content-Type"] = "application/json"
-        url = self.base_url + path
         started = time.perf_counter()
         status = None
         try:
             raw = self._pool().urlopen(
                 method,
-                url,
+                self._base_path + path,
                 body=body,
                 headers=headers,
                 # as requests without retries: connection failures raise MaxRetryError, a
@@ -205,7 +212,7 @@ class Transport:
                 timeout=urllib3.Timeout(connect=timeouts[0], read=timeouts[1]),
                 preload_content=True,
             )
-            response = _response(raw, url)
+            response = _response(raw, self.base_url + path)
             status = response.status_code
             return response
         except MaxRetryError as exc:
