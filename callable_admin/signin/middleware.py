@@ -93,9 +93,11 @@ class UpstreamSessionMiddleware:
         request.is_admin = request.can_call = False
         grant = None
         if GRANT_KEY in request.session:
-            # The grant and its user in one query; auth then reads no user row of its own.
+            # The grant and its user in one query; auth then reads no user row of its own. The
+            # refresh token is not decrypted here: a refresh reads the row afresh (tokens.py).
             grant = (
                 TokenGrant.objects.select_related("user")
+                .defer("refresh_token")
                 .filter(pk=request.session[GRANT_KEY])
                 .first()
             )
