@@ -238,7 +238,7 @@ class Transport:
 _NO_RETRIES = urllib3.Retry(0, read=False)
 
 
-def _response(raw: urllib3.BaseHTTPResponse, url: str) -> requests.Response:
+def _response(raw: urllib3.HTTPResponse, url: str) -> requests.Response:
     """urllib3's answer as the `requests.Response` requests would have made of it."""
     response = requests.Response()
     response.status_code = raw.status
