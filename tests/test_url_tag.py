@@ -38,3 +38,8 @@ def test_a_name_that_does_not_reverse_still_raises():
     with pytest.raises(NoReverseMatch):
         render("{% url 'accounts:overview' a %}", a="not/an id")
     assert render("{% url 'no-such-page' as where %}[{{ where }}]") == "[]"
+
+
+def test_as_a_variable_it_keeps_the_url_for_later():
+    shown = render("{% url 'accounts:overview' a as where %}[{{ where }}]", a=ACCOUNT)
+    assert shown == f"[{reverse('accounts:overview', args=[ACCOUNT])}]"

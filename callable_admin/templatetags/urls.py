@@ -7,7 +7,7 @@ import functools
 from django import template
 from django.conf import settings
 from django.template import defaulttags
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
@@ -31,27 +31,33 @@ class KeptURLNode(defaulttags.URLNode):
         args = [arg.resolve(context) for arg in self.args]
         kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
         view_name = self.view_name.resolve(context)
-        if not (
-            _plain(view_name)
-            and all(map(_plain, args))
-            and all(map(_plain, kwargs.values()))
-            and self.asvar is None
-        ):
+        if not (_plain(view_name) and all(map(_plain, args)) and all(map(_plain, kwargs.values()))):
             return super().render(context)
-        request = getattr(context, "request", None)
-        app = getattr(request, "current_app", None)
-        if app is None:
-            app = getattr(getattr(request, "resolver_match", None), "namespace", None)
+        try:  # as Django's tag finds it
+            app = context.request.current_app
+        except AttributeError:
+            try:
+                app = context.request.resolver_match.namespace
+            except AttributeError:
+                app = None
         if app is not None and type(app) is not str:
             return super().render(context)
-        url = _kept(
-            get_urlconf() or settings.ROOT_URLCONF,
-            get_script_prefix(),
-            view_name,
-            tuple(args),
-            tuple(sorted(kwargs.items())),
-            app,
-        )
+        try:
+            url = _kept(
+                get_urlconf() or settings.ROOT_URLCONF,
+                get_script_prefix(),
+                view_name,
+                tuple(args),
+                tuple(sorted(kwargs.items())),
+                app,
+            )
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+            url = ""  # `{% url … as name %}` gives "" for a name that does not reverse
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
         return conditional_escape(url) if context.autoescape else url
 
 
