@@ -1,6 +1,7 @@
 """Phone numbers as people read and type them, and as the API writes them (E.164), with
 Google's numbering data (`phonenumbers`)."""
 
+import functools
 import re
 
 import phonenumbers
@@ -61,6 +62,12 @@ def readable(number: object) -> str:
     text = "" if number is None else str(number).strip()
     if not text or not looks_like_number(text):
         return text
+    return _readable(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _readable(text: str) -> str:
+    """Kept per process: lists show the same numbers on every page (Google's data is fixed)."""
     try:
         parsed = phonenumbers.parse("+" + digits(text), None)
     except phonenumbers.NumberParseException:

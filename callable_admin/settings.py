@@ -135,7 +135,11 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             # upstream values: |isolated, |masked_url, |inert, |masked_as, |phone in every template
-            "builtins": ["callable_admin.templatetags.shown", "callable_admin.templatetags.phones"],
+            "builtins": [
+                "callable_admin.templatetags.shown",
+                "callable_admin.templatetags.phones",
+                "callable_admin.templatetags.urls",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -300,3 +300,31 @@ def test_sign_in_purges_grants_whose_refresh_token_died_or_whose_session_ended(
 def test_a_grant_is_bound_to_its_session(client, sandbox):
     sign_in(client, "demo")
     assert TokenGrant.objects.get().session_key == client.session.session_key
+
+
+def _session_reads(client, path="/accounts/5554872eb0731b38efa4d444/trunks/") -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    return [sql for sql in reads if "signin_" in sql or "django_session" in sql]
+
+
+def test_a_page_reads_the_session_then_the_grant_with_its_user_in_one_query(client, sandbox):
+    sign_in(client, "demo")
+    reads = _session_reads(client)
+    assert len(reads) == 2, reads
+    assert "signin_callableuser" in reads[1] and "signin_tokengrant" in reads[1]
+
+
+def test_a_session_whose_auth_hash_does_not_match_is_still_signed_out(client, sandbox):
+    from django.contrib.auth import HASH_SESSION_KEY
+
+    sign_in(client, "demo")
+    session = client.session
+    session[HASH_SESSION_KEY] = "0" * 64
+    session.save()
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")

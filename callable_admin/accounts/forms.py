@@ -2,6 +2,8 @@
 field names; a stored value the form does not offer (an unknown format, a country name not in
 the list) is kept as a choice rather than silently replaced."""
 
+import copy
+import html
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -46,12 +48,32 @@ class LongSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = text in chosen
             chosen.discard(text)  # only the first option with the value, as Django does
+            # the standard library's escape, which Django's wraps (lazy-string checks per call)
             options.append(
-                f'<option value="{escape(text)}"{" selected" if selected else ""}>'
-                f"{escape(label)}</option>"
+                f'<option value="{html.escape(text)}"{" selected" if selected else ""}>'
+                f"{html.escape(str(label))}</option>"
             )
         start = f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>'
         return mark_safe(start + "".join(options) + "</select>")  # every part escaped above
+
+    def __deepcopy__(self, memo):
+        # Each form copies its fields; Django's copy re-reads every option (a few ms for the
+        # countries). The options are shared: they are replaced whole, never changed in place.
+        widget = copy.copy(self)
+        widget.attrs = self.attrs.copy()
+        memo[id(self)] = widget
+        return widget
+
+
+class LongChoiceField(forms.ChoiceField):
+    """A choice of hundreds (countries), shown with `LongSelect`, its options shared by every
+    form rather than copied into each (`allow` replaces them whole, never in place)."""
+
+    widget = LongSelect
+
+    def __deepcopy__(self, memo):
+        memo[id(self._choices)] = self._choices
+        return super().__deepcopy__(memo)
 
 
 def no_control_characters(value: str) -> None:
@@ -230,10 +252,9 @@ class AddressForm(UpstreamObjectForm):
     level2 = text_field("Town or city", 100)
     level1 = text_field("County, state or region", 100)
     postalCode = text_field("Postal code", 20)
-    country = forms.ChoiceField(
+    country = LongChoiceField(
         label="Country",
         choices=[("", "Choose a country…")] + [(name, name) for name in COUNTRY_NAMES],
-        widget=LongSelect,
     )
     wide_fields = frozenset({"line1", "line2"})
 
@@ -269,13 +290,12 @@ class TrunkForm(UpstreamObjectForm):
     calledFormat = forms.ChoiceField(
         label="Called number format", required=False, choices=[("", "Not set"), *NUMBER_FORMATS]
     )
-    countryCode = forms.ChoiceField(
+    countryCode = LongChoiceField(
         label="Country",
         required=False,
         choices=[("", "Not set")]
         + [(code, f"{code} · {name}") for code, name in sorted(COUNTRIES_BY_CODE.items())],
         help_text="ISO 3166-1 country code the numbers are read in.",
-        widget=LongSelect,
     )
     zone = forms.ChoiceField(
         label="Zone", choices=_zone_choices, help_text="Where the PBX connects to Callable."

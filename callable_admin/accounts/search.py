@@ -1,6 +1,7 @@
 """Finding accounts by a few typed letters: case and accents do not matter ("cafe zoe" finds
 "Café Zoë", "MULLER" finds "Müller & Söhne GmbH")."""
 
+import functools
 import unicodedata
 
 # Letters NFKD does not split into a base letter and an accent.
@@ -9,8 +10,12 @@ _PLAIN = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """`text` without case or accents, for comparing what was typed with what is stored."""
+    """`text` without case or accents, for comparing what was typed with what is stored.
+    Kept per process: account lists fold the same names on every page."""
+    if text.isascii():
+        return text.lower()  # no accents, and ASCII's casefold is lower
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return bare.translate(_PLAIN)
@@ -21,9 +26,11 @@ def matching_accounts(accounts: list[dict], query: str) -> list[dict]:
     words = fold(query).split()
     found = []
     for account in accounts:
-        name = str(account.get("name") or "")
-        haystack = fold(name) + " " + fold(str(account.get("id") or ""))
-        if all(word in haystack for word in words):
-            found.append((fold(name), account))
+        folded_name = fold(str(account.get("name") or ""))
+        if words:
+            haystack = folded_name + " " + fold(str(account.get("id") or ""))
+            if not all(word in haystack for word in words):
+                continue
+        found.append((folded_name, account))
     found.sort(key=lambda pair: (pair[0], str(pair[1].get("id"))))
     return [account for _, account in found]

@@ -77,14 +77,16 @@ def account_list(request: HttpRequest) -> HttpResponse:
             return redirect(number_page)  # the caller's number: straight to it
     else:
         accounts = matching_accounts(request.callable.accounts(), "")
-        numbers = directory_main_numbers(request)
-        found.directory = refresh.state(organisation_id)
-        found.rows = [
-            directory_search.Match(_listed(account, numbers.get(account["id"], "")), "")
-            for account in accounts
-        ]
+        found.directory = refresh.ready(request.callable, organisation_id)
+        numbers = directory_search.main_numbers(organisation_id)
+        found.rows = accounts  # made into Matches below, only those of the page shown
         found.total = len(accounts)
     page = Paginator(found.rows, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    if not query:
+        page.object_list = [
+            directory_search.Match(_listed(account, numbers.get(account["id"], "")), "")
+            for account in page.object_list
+        ]
     template = "accounts/list.html"
     if live:
         template += "#results"  # live search swaps only the results

@@ -1,6 +1,6 @@
 """Threads for a page's parallel reads. A read never waits in a queue behind other requests'
 reads: it takes an idle thread, or a new one. Idle threads live on for a while, so their
-keep-alive connections (one `requests.Session` per thread) serve the next pages."""
+keep-alive connections (one connection pool per thread) serve the next pages."""
 
 import threading
 from collections.abc import Callable

@@ -5,8 +5,9 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, logout
 from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.crypto import constant_time_compare
 
 from callable_admin import clock
 from callable_admin.api.client import CallableAPI, transport
@@ -63,6 +64,24 @@ def sign_in_redirect(
     return HttpResponseRedirect(target)
 
 
+def _give_auth_the_user(request, user) -> None:
+    """`request.user` is `user` (already read) when Django's auth would give it for this session:
+    the session names it, with a configured backend, and its auth hash matches. Anything else
+    (another user, a hash only a fallback key makes, no hash) is left to auth to decide."""
+    session = request.session
+    if (
+        hasattr(request, "_cached_user")
+        or str(session.get(SESSION_KEY)) != str(user.pk)
+        or session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS
+        or not getattr(user, "is_active", True)  # ModelBackend.user_can_authenticate
+        or not constant_time_compare(
+            session.get(HASH_SESSION_KEY) or "", user.get_session_auth_hash()
+        )
+    ):
+        return
+    request._cached_user = user  # what AuthenticationMiddleware's lazy request.user returns
+
+
 class UpstreamSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,8 +91,19 @@ class UpstreamSessionMiddleware:
         request.grant = None
         request.roles = []
         request.is_admin = request.can_call = False
+        grant = None
+        if GRANT_KEY in request.session:
+            # The grant and its user in one query; auth then reads no user row of its own. The
+            # refresh token is not decrypted here: a refresh reads the row afresh (tokens.py).
+            grant = (
+                TokenGrant.objects.select_related("user")
+                .defer("refresh_token")
+                .filter(pk=request.session[GRANT_KEY])
+                .first()
+            )
+            if grant is not None:
+                _give_auth_the_user(request, grant.user)
         if request.user.is_authenticated:
-            grant = TokenGrant.objects.filter(pk=request.session.get(GRANT_KEY)).first()
             # No grant, a dead refresh token, or tokens no configured key can decrypt.
             if grant is None or grant.refresh_expires <= clock.now() or not grant.access_token:
                 if grant is not None:

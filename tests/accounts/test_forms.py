@@ -97,3 +97,19 @@ def _options(markup: str) -> list[str]:
 
 def _select_attributes(markup: str) -> list[str]:
     return sorted(re.match(r"<select([^>]*)>", markup).group(1).split())
+
+
+def test_a_kept_country_stays_with_its_own_form_though_the_options_are_shared():
+    address = {"line1": "1 High St", "country": "Atlantis"}
+    odd = AddressForm(stored=address)
+    plain = AddressForm(stored={**address, "country": COUNTRY_NAMES[0]})
+    assert ("Atlantis", "Atlantis (current value)") in odd.fields["country"].choices
+    assert "Atlantis" in odd["country"].as_widget()
+    assert all(key != "Atlantis" for key, _ in plain.fields["country"].choices)
+    assert "Atlantis" not in plain["country"].as_widget()
+    assert all(key != "Atlantis" for key, _ in AddressForm.base_fields["country"].choices)
+    again = AddressForm(stored={**address, "country": COUNTRY_NAMES[0]})
+    assert "Atlantis" not in again["country"].as_widget()
+    trunk = TrunkForm(stored={**TRUNK, "countryCode": "QQ"})
+    assert ("QQ", "QQ (current value)") in trunk.fields["countryCode"].choices
+    assert "QQ" not in TrunkForm(stored=TRUNK)["countryCode"].as_widget()
