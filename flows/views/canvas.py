@@ -129,7 +129,11 @@ def _parsed_from(
         flow = parse(devices, ddis, trunks)
         checked = check(flow)
     reading = _Reading(stamp, content, (devices, ddis, trunks), flow, checked)
-    if last is not None:
+    if last is not None and shared is not None and _same_shape(last.flow, flow):
+        # renamed or re-set devices, the same links: the same layout (as the editor keeps it)
+        reading.placed, reading.pins = last.placed, last.pins
+        reading.earlier = last.earlier
+    elif last is not None:
         reading.earlier = last.placed or last.earlier
     if stamp is not None or content:
         with _parsed_lock:
@@ -171,6 +175,18 @@ def _unchanged_kept(last: _Reading, reads: tuple) -> tuple[list, set[str]] | Non
         old = known.get(device_id)
         kept.append(old.raw if old is not None and _same(old.raw, raw) else raw)
     return kept, set(known) - seen
+
+
+def _same_shape(before: Flow, after: Flow) -> bool:
+    """The same devices in the same order, of the same types, with the same links: what the
+    layout is made of (names and settings are not)."""
+    if list(before.devices) != list(after.devices):
+        return False
+    return all(
+        device.type == before.devices[device_id].type
+        and after.outgoing(device_id) == before.outgoing(device_id)
+        for device_id, device in after.devices.items()
+    )
 
 
 def _same(kept: object, read: object) -> bool:

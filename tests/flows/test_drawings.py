@@ -119,17 +119,27 @@ def test_a_second_visit_reads_upstream_again_but_draws_nothing(
     assert sandbox.api_requests() == []
 
 
-def test_a_change_upstream_is_drawn_on_the_next_visit(demo_client, sandbox, parts):
+def test_a_change_upstream_is_drawn_on_the_next_visit(demo_client, sandbox, parts, monkeypatch):
     page = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
     start_id = re.search(r'<g class="device t-route-start" data-device-id="([^"]+)"', page).group(1)
     token = sandbox.token()
     device = sandbox.api("GET", f"/api/v1/account/{parts}/device/{start_id}", token).json()
     device["name"] = "Renamed outside the dashboard"
     assert sandbox.api("PUT", f"/api/v1/account/{parts}/device/{start_id}", token, json=device).ok
+    laid_out = []
+    real_layout = canvas_views.layout
+    monkeypatch.setattr(
+        canvas_views, "layout", lambda *a, **k: laid_out.append(1) or real_layout(*a, **k)
+    )
 
     again = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
 
     assert "Renamed outside the dashboard" in again
+    assert laid_out == []  # a rename moves nothing: the layout stands
+    canvas_views._parsed.clear()  # as a process that never saw the flow draws it
+    canvas_views._last_of_account.clear()
+    cache.clear()
+    assert _svg(demo_client.get(f"/accounts/{parts}/flow/").content.decode()) == _svg(again)
     old_key = REST_URL.search(page).group(1).rstrip("/").rsplit("/", 1)[1]
     new_key = REST_URL.search(again).group(1).rstrip("/").rsplit("/", 1)[1]
     assert new_key != old_key
