@@ -85,9 +85,14 @@ async (n) => {
     () => done(performance.now()), { once: true }));
   const painted = new Promise((done) => document.body.addEventListener("flow:changed",
     () => requestAnimationFrame(() => done(performance.now())), { once: true }));
+  const failed = new Promise((done) => document.body.addEventListener("htmx:responseError",
+    (e) => done(`answered ${e.detail.xhr.status}`), { once: true }));
+  const late = new Promise((done) => setTimeout(() => done("no answer in 20 s"), 20000));
   card.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true, cancelable: true }));
-  const began = await sent;
-  return (await painted) - began;
+  const began = await Promise.race([sent, late]);
+  if (typeof began === "string") return began;
+  const ended = await Promise.race([painted, failed, late]);
+  return typeof ended === "string" ? ended : ended - began;
 }
 """
 
@@ -272,12 +277,15 @@ def server_side(stack: Stack, session: requests.Session, token: str, account_id:
     upstream.headers["Authorization"] = f"Bearer {token}"
     # the first visit since the flow changed: one device renamed upstream, as someone else's
     # edit would, so nothing kept (drawing, parse) is of these devices: the page draws
-    devices = upstream.get(read_url, timeout=60).json()
-    renamed = {**devices[-1], "name": f"Renamed {time.monotonic_ns() % 100_000}"}
-    upstream.put(f"{read_url}/{renamed['id']}", json=renamed, timeout=60).raise_for_status()
-    began = time.perf_counter()
-    session.get(page_url, headers={"Accept-Encoding": "gzip"}, timeout=60)
-    first = (time.perf_counter() - began) * 1000
+    firsts = []
+    for _ in range(3):
+        devices = upstream.get(read_url, timeout=60).json()
+        renamed = {**devices[-1], "name": f"Renamed {time.monotonic_ns() % 100_000}"}
+        upstream.put(f"{read_url}/{renamed['id']}", json=renamed, timeout=60).raise_for_status()
+        began = time.perf_counter()
+        session.get(page_url, headers={"Accept-Encoding": "gzip"}, timeout=60)
+        firsts.append((time.perf_counter() - began) * 1000)
+    first = statistics.median(firsts)
     upstream.get(read_url, timeout=60)
     pages, reads = [], []
     for _ in range(5):
@@ -331,7 +339,12 @@ def browser_side(page, base: str, account_id: str, shots: str | None, edits: boo
         page.goto(f"{base}/accounts/{account_id}/flow/edit/", wait_until="commit")
         page.wait_for_function("window.__whole", timeout=120_000, polling=50)
         page.wait_for_timeout(300)
-        figures["edit"] = statistics.median(page.evaluate(EDIT, n) for n in range(3))
+        moves = [page.evaluate(EDIT, n) for n in range(3)]
+        failures = [move for move in moves if isinstance(move, str)]
+        if failures:
+            print(f"  editor move at {account_id}: {failures}", flush=True)
+        timed = [move for move in moves if not isinstance(move, str)]
+        figures["edit"] = statistics.median(timed) if timed else float("nan")
         page.wait_for_timeout(300)
         figures["edit drag"] = statistics.median(page.evaluate(EDITOR_DRAG, 2000))
         if shots:
@@ -507,11 +520,18 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> dict[i
     }
     print()
     print(f"medians of {rounds} rounds; times in ms; Chromium headless, software rendering")
-    print(f"{'devices':>8}" + "".join(f"{name:>11}" for name in names) + f"{'page/read':>11}")
+    print(
+        f"{'devices':>8}"
+        + "".join(f"{name:>11}" for name in names)
+        + f"{'page/read':>11}{'first/read':>11}"
+    )
     for size, figures in medians.items():
         ratio = figures["page ms"] / figures["read ms"]
+        first = figures["first ms"] / figures["read ms"]
         print(
-            f"{size:>8}" + "".join(f"{figures[name]:>11.1f}" for name in names) + f"{ratio:>10.1f}x"
+            f"{size:>8}"
+            + "".join(f"{figures[name]:>11.1f}" for name in names)
+            + f"{ratio:>10.1f}x{first:>10.1f}x"
         )
     print(f"load average: {before[0]:.1f} at start, {after[0]:.1f} at end (2 cores)")
     if 1000 in medians:
@@ -523,6 +543,10 @@ def report(results: dict[int, list[dict]], rounds: int, before, after) -> dict[i
         ratio = mid["page ms"] / mid["read ms"]
         print(
             f"  [{'ok' if ratio <= 10 else 'MISSED':>6}] page / device-list read: {ratio:.1f}x (goal 10x)"
+        )
+        first = mid["first ms"] / mid["read ms"]
+        print(
+            f"  [{'ok' if first <= 10 else 'MISSED':>6}] first visit after a change / device-list read: {first:.1f}x (goal 10x)"
         )
         print(
             f"  [{'ok' if mid['gzip KB'] <= 60 else 'MISSED':>6}] page compressed: {mid['gzip KB']:.0f} KB (goal 60)"

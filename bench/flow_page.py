@@ -10,6 +10,12 @@ in the dashboard (the `Server-Timing` total) and the upstream's share of it, the
 the client, parse + validate and layout alone (the pure functions, on the same devices), and the
 page's size raw and compressed. Then the ratios against the 100-device page and the budgets of
 design.md. These machines are noisy: the ratios measured in one run are the figures to quote.
+
+The page keeps its drawing by what it was drawn from (flows/drawings.py): these repeated visits
+read the upstream, find the same devices and draw nothing; a flow of 500 devices or more is the
+page with its first part (the rest is fetched by the browser: bench/canvas_browser.py measures
+both, and the first visit after a change). parse+validate, layout and svg are the pure functions
+on the whole flow, as a first visit pays them.
 """
 
 from __future__ import annotations

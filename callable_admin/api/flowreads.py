@@ -37,12 +37,20 @@ def _stamp_key(account_id: str, user_key: object) -> str:
     return f"flowreads:{account_id}:{user_key}:stamp"
 
 
-def remember(account_id: str, user_key: object, reads: Reads) -> float | None:
-    """Keep these reads; gives the stamp they are kept under (None when nothing is kept)."""
+def new_stamp() -> float | None:
+    """The stamp reads read now will be kept under (None when nothing is kept)."""
+    return time.time() if _seconds() > 0 else None
+
+
+def remember(
+    account_id: str, user_key: object, reads: Reads, stamp: float | None = None
+) -> float | None:
+    """Keep these reads (under `stamp`, if one was taken when they were read); gives the stamp
+    they are kept under (None when nothing is kept)."""
     seconds = _seconds()
     if seconds <= 0:
         return None
-    stamp = time.time()
+    stamp = stamp or time.time()
     cache.set_many(
         {_key(account_id, user_key): (stamp, reads), _stamp_key(account_id, user_key): stamp},
         seconds,

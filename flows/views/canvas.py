@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import logging
 import marshal
 import threading
 from collections import OrderedDict
@@ -32,6 +33,8 @@ from flows.model.svg import render as render_svg
 from flows.model.svg import render_part, split_at_opening
 from flows.model.trace import GATEWAY_OUTCOMES, Trace, trace
 from flows.models import DevicePosition
+
+log = logging.getLogger(__name__)
 
 END_WORDS = {
     "terminal": "The call ends",
@@ -79,10 +82,15 @@ _last_of_account: OrderedDict[str, _Reading] = OrderedDict()
 
 
 def _read(
-    request: HttpRequest, account_id: str, with_account: bool, fresh: bool
+    request: HttpRequest,
+    account_id: str,
+    with_account: bool,
+    fresh: bool,
+    later: list | None = None,
 ) -> tuple[dict, tuple[list, list, list], float | None]:
     """The account (or just its id) and the flow reads with the stamp they are kept under: read
-    upstream and kept, when `fresh` or nothing is kept; else as kept."""
+    upstream and kept, when `fresh` or nothing is kept; else as kept. With `later`, keeping
+    them is added to it, for after the page is sent."""
     api = request.callable
     key = (account_id, request.user.pk)
     entry = None if fresh else flowreads.kept(*key)
@@ -97,7 +105,11 @@ def _read(
         results = gather(*calls)
         account = results.pop(0) if with_account else {"id": account_id}
         reads = (results[0], results[1], results[2])
-        return account, reads, flowreads.remember(*key, reads)
+        if later is None:
+            return account, reads, flowreads.remember(*key, reads)
+        stamp = flowreads.new_stamp()
+        later.append(lambda: flowreads.remember(*key, reads, stamp=stamp))
+        return account, reads, stamp
     account = api.account(account_id) if with_account else {"id": account_id}
     stamp, reads = entry
     return account, reads, stamp
@@ -305,7 +317,12 @@ SVG_SLOT = "<!--flow-svg-->"
 
 
 def _page_drawing(
-    request: HttpRequest, account_id: str, account: dict, reads: tuple, stamp: float | None
+    request: HttpRequest,
+    account_id: str,
+    account: dict,
+    reads: tuple,
+    stamp: float | None,
+    later: list,
 ) -> tuple[drawings.PageDrawing, Flow | None]:
     """The canvas page's drawing: kept, if the same reads, positions and code drew it before
     (then no parse, layout or SVG here), else drawn and kept. A big flow is drawn in parts."""
@@ -319,7 +336,7 @@ def _page_drawing(
     if cacheable and (kept := drawings.kept_page(account_id, content)):
         _same_content(key, stamp, content)
         if kept.in_parts:
-            drawings.shown(account_id, request.user.pk, content)
+            later.append(lambda: drawings.shown(account_id, request.user.pk, content))
         return kept, None
     reading = _parsed_from(key, stamp, reads, content)
     flow, findings = reading.flow, reading.checked.findings
@@ -345,16 +362,17 @@ def _page_drawing(
         in_parts=in_parts,
     )
     if cacheable:
-        drawings.keep_page(account_id, content, drawing)
+        later.append(lambda: drawings.keep_page(account_id, content, drawing))
     if in_parts:
-        drawings.shown(account_id, request.user.pk, content)
+        later.append(lambda: drawings.shown(account_id, request.user.pk, content))
     return drawing, flow
 
 
 @require_GET
 def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
-    account, reads, stamp = _read(request, account_id, with_account=True, fresh=True)
-    drawing, flow = _page_drawing(request, account_id, account, reads, stamp)
+    later: list = []
+    account, reads, stamp = _read(request, account_id, with_account=True, fresh=True, later=later)
+    drawing, flow = _page_drawing(request, account_id, account, reads, stamp, later)
     ddi_id, outcome, picks = _trace_choices(request)
     if ddi_id and flow is None:  # never: a trace is drawn, not kept
         flow = _parsed_from((account_id, request.user.pk), stamp, reads).flow
@@ -378,7 +396,25 @@ def canvas(request: HttpRequest, account_id: str) -> HttpResponse:
     if slot:
         # built by flows.svg, which escapes every upstream value
         response.content = b"".join((before, drawing.svg.encode(), after))
+    _after_sending(response, later)
     return response
+
+
+def _after_sending(response: HttpResponse, work: list) -> None:
+    """Run `work` once the response is sent: what a visit keeps for the requests that follow it
+    (the reads for the inspector, the drawing for the next visit) need not hold up the page. A
+    request that comes first does without, and reads or draws for itself. Django closes a
+    response once the server has sent it, running its `_resource_closers`, as FileResponse
+    closes its file there (the test client closes it too)."""
+
+    def run() -> None:
+        for job in work:
+            try:
+                job()
+            except Exception:  # the page is sent: keeping is a nicety, never an error page
+                log.exception("Keeping the canvas's reads or drawing failed")
+
+    response._resource_closers.append(run)
 
 
 @require_GET
