@@ -293,13 +293,26 @@ def render(
         for device_id in (reading_order(flow, layout) if only is None else only)
     ]
     svg.trusted('<g id="viewport"><g id="links" marker-start="url(#pt)" marker-end="url(#ah)">')
-    for device in drawn:
-        _links(svg, flow, layout, device)
-    svg.trusted('</g><g id="cards">')
-    for device in drawn:
-        _card(svg, flow, layout, device, concerns.get(device.id, ()))
+    _layers(svg, flow, layout, drawn, concerns, '</g><g id="cards">')
     svg.trusted("</g></g></svg>")
     return svg.markup()
+
+
+def _layers(
+    svg: SvgBuilder,
+    flow: Flow,
+    layout: Layout,
+    drawn: list[Device],
+    concerns: Mapping[str, Iterable[Finding]],
+    between: str,
+) -> None:
+    """Every drawn device's links group, then (after `between`, which closes the links layer and
+    opens the cards') every drawn device's card: links always lie under cards."""
+    for device in drawn:
+        _links(svg, flow, layout, device)
+    svg.trusted(between)
+    for device in drawn:
+        _card(svg, flow, layout, device, concerns.get(device.id, ()))
 
 
 def render_part(
@@ -312,11 +325,7 @@ def render_part(
     drawn = [flow.devices[device_id] for device_id in device_ids]
     svg = SvgBuilder()
     svg.trusted(f'<svg xmlns="{SVG_NS}"><g data-layer="links">')
-    for device in drawn:
-        _links(svg, flow, layout, device)
-    svg.trusted('</g><g data-layer="cards">')
-    for device in drawn:
-        _card(svg, flow, layout, device, concerns.get(device.id, ()))
+    _layers(svg, flow, layout, drawn, concerns, '</g><g data-layer="cards">')
     svg.trusted("</g></svg>")
     return svg.markup()
 

@@ -33,6 +33,14 @@ def parts(settings, sandbox):
     cache.clear()
 
 
+def counted(monkeypatch, name: str) -> list:
+    """Calls of the canvas views' `name` from now on, one entry each (the real one still runs)."""
+    calls: list = []
+    real = getattr(canvas_views, name)
+    monkeypatch.setattr(canvas_views, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
 def upstream_device_ids(sandbox, account: str) -> list[str]:
     answer = sandbox.api("GET", f"/api/v1/account/{account}/device", sandbox.token())
     return [device["id"] for device in answer.json()]
@@ -99,11 +107,7 @@ def test_a_second_visit_reads_upstream_again_but_draws_nothing(
 ):
     first = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
     assert rest_of(demo_client, first)[0] == 200  # the rest, drawn once asked for, is kept
-    drawn = []
-    real_render = canvas_views.render_svg
-    monkeypatch.setattr(
-        canvas_views, "render_svg", lambda *a, **k: drawn.append(1) or real_render(*a, **k)
-    )
+    drawn = counted(monkeypatch, "render_svg")
     sandbox.clear_log()
 
     again = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
@@ -126,11 +130,7 @@ def test_a_change_upstream_is_drawn_on_the_next_visit(demo_client, sandbox, part
     device = sandbox.api("GET", f"/api/v1/account/{parts}/device/{start_id}", token).json()
     device["name"] = "Renamed outside the dashboard"
     assert sandbox.api("PUT", f"/api/v1/account/{parts}/device/{start_id}", token, json=device).ok
-    laid_out = []
-    real_layout = canvas_views.layout
-    monkeypatch.setattr(
-        canvas_views, "layout", lambda *a, **k: laid_out.append(1) or real_layout(*a, **k)
-    )
+    laid_out = counted(monkeypatch, "layout")
 
     again = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
 
@@ -188,11 +188,7 @@ def test_someone_else_reading_the_same_flow_is_handed_the_same_drawing(
     first = client.get(f"/accounts/{parts}/flow/").content.decode()
     client.post("/logout/")
     sign_in(client, "support")
-    drawn = []
-    real_render = canvas_views.render_svg
-    monkeypatch.setattr(
-        canvas_views, "render_svg", lambda *a, **k: drawn.append(1) or real_render(*a, **k)
-    )
+    drawn = counted(monkeypatch, "render_svg")
     sandbox.clear_log()
 
     page = client.get(f"/accounts/{parts}/flow/").content.decode()
@@ -209,11 +205,7 @@ def test_someone_else_reading_the_same_flow_is_handed_the_same_drawing(
     device = sandbox.api("GET", base, token).json()[3]
     device["name"] = "Changed before support came back"
     assert sandbox.api("PUT", f"{base}/{device['id']}", token, json=device).ok
-    parsed_whole = []
-    real_parse = canvas_views.parse
-    monkeypatch.setattr(
-        canvas_views, "parse", lambda *a, **k: parsed_whole.append(1) or real_parse(*a, **k)
-    )
+    parsed_whole = counted(monkeypatch, "parse")
     changed = client.get(f"/accounts/{parts}/flow/").content.decode()
     assert parsed_whole == [] and drawn == [1]
     assert "Changed before support came back" in changed + rest_of(client, changed)[1]
@@ -265,11 +257,7 @@ def test_after_upstream_changes_the_drawing_is_the_one_made_from_nothing(
     added["name"], added["extension"] = "Added in between", "9999"
     assert sandbox.api("POST", base, token, json=added).status_code == 201
 
-    parsed_whole = []
-    real_parse = canvas_views.parse
-    monkeypatch.setattr(
-        canvas_views, "parse", lambda *a, **k: parsed_whole.append(1) or real_parse(*a, **k)
-    )
+    parsed_whole = counted(monkeypatch, "parse")
 
     changed = demo_client.get(f"/accounts/{parts}/flow/").content.decode()
     assert parsed_whole == []  # only the devices that changed were read again
