@@ -350,8 +350,8 @@ def browser_side(page, base: str, account_id: str, shots: str | None, edits: boo
         if shots:
             page.screenshot(path=f"{shots}-editor.png")
     if shots:
-        # the drag above left a card out of place: open the page again for the pictures
-        page.reload(wait_until="commit")
+        # the canvas page again for the pictures (the editor was the last page open)
+        page.goto(f"{base}/accounts/{account_id}/flow/", wait_until="commit")
         page.wait_for_function("window.__whole", timeout=120_000, polling=50)
         page.evaluate("flowCanvas.fit()")
         page.wait_for_timeout(500)
