@@ -48,11 +48,11 @@ def content_key(reads: tuple, positions: dict, title: str) -> str:
 
 
 def parts_from() -> int:
-    return getattr(settings, "FLOW_PARTS_FROM", 500)
+    return settings.FLOW_PARTS_FROM
 
 
 def _seconds() -> int:
-    return getattr(settings, "DRAWING_SECONDS", 600)
+    return settings.DRAWING_SECONDS
 
 
 @dataclass
